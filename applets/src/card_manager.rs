@@ -1,0 +1,146 @@
+//! Card manager: personalization. Builds the whole card image from plain
+//! input (the emulator maps a profile to `PersoInput`) and ends in the
+//! Operational state (docs/spec/card-level.md, docs/spec/life-cycle.md).
+
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use card_os::fs::{Df, DfRules, FID_MF};
+use card_os::security::{AccessCondition, TerminalRight};
+use card_os::{tlv, CardImage, LifeCycle};
+
+use crate::error::PersoError;
+use crate::household::HouseholdInput;
+use crate::{certificate, encrypted, household, icao, layout, public};
+
+/// EF.DIR (ISO 7816-4 §8.2.1.1).
+pub const FID_EF_DIR: u16 = 0x2F00;
+pub const SFI_EF_DIR: u8 = 0x1E;
+/// EF.CardAccess (TR-03110-3 §A.1.2.1).
+pub const FID_EF_CARD_ACCESS: u16 = 0x011C;
+pub const SFI_EF_CARD_ACCESS: u8 = 0x1C;
+/// EF.Scratch: test profiles only (docs/spec/card-level.md).
+pub const FID_EF_SCRATCH: u16 = 0x2F10;
+pub const SFI_EF_SCRATCH: u8 = 0x10;
+/// Largest scratch EF: the largest 15-bit offset of READ BINARY B0 (docs/spec/profile.md rule 16).
+pub const SCRATCH_MAX_SIZE: usize = 0x7FFF;
+
+/// Application template and its contents (ISO 7816-4 §8.2.1.1).
+const TAG_APPLICATION_TEMPLATE: u8 = 0x61;
+const TAG_APPLICATION_IDENTIFIER: u8 = 0x4F;
+const TAG_APPLICATION_LABEL: u8 = 0x50;
+/// `SecurityInfos ::= SET OF SecurityInfo` (TR-03110-3 §A.1.1), empty for now: `31 00`.
+const TAG_DER_SET: u8 = 0x31;
+
+/// Which applications the card carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zones {
+    pub icao: bool,
+    pub household: bool,
+    pub public: bool,
+    pub encrypted: bool,
+    pub certificate: bool,
+}
+
+impl Default for Zones {
+    fn default() -> Zones {
+        Zones { icao: true, household: true, public: true, encrypted: true, certificate: true }
+    }
+}
+
+/// Everything personalization needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersoInput {
+    pub household: HouseholdInput,
+    pub zones: Zones,
+    /// Rule for TERMINATE CARD USAGE. Default: a registry-office terminal
+    /// (Terminal Authentication, issue 4); test cards may use `Always`.
+    pub terminate_rule: AccessCondition,
+    /// Test profiles only: size of EF.Scratch `2F10` (read/update `Always`).
+    pub scratch_ef_size: Option<usize>,
+}
+
+impl PersoInput {
+    /// Every zone enabled, registry-office termination, no scratch EF.
+    pub fn new(household: HouseholdInput) -> PersoInput {
+        PersoInput {
+            household,
+            zones: Zones::default(),
+            terminate_rule: AccessCondition::TerminalRight(TerminalRight::RegistryOffice),
+            scratch_ef_size: None,
+        }
+    }
+}
+
+/// One enabled application: its AID and label, in EF.DIR order.
+fn applications(zones: &Zones) -> Vec<(&'static [u8], &'static str)> {
+    let all = [
+        (zones.icao, icao::AID, icao::LABEL),
+        (zones.household, household::AID, household::LABEL),
+        (zones.public, public::AID, public::LABEL),
+        (zones.encrypted, encrypted::AID, encrypted::LABEL),
+        (zones.certificate, certificate::AID, certificate::LABEL),
+    ];
+    all.into_iter().filter(|(on, _, _)| *on).map(|(_, aid, label)| (aid, label)).collect()
+}
+
+/// EF.DIR content: one `61 { 4F aid, 50 label }` per enabled application.
+pub fn ef_dir_content(zones: &Zones) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (aid, label) in applications(zones) {
+        let mut template = tlv::build(TAG_APPLICATION_IDENTIFIER, aid);
+        tlv::push(&mut template, TAG_APPLICATION_LABEL, label.as_bytes());
+        tlv::push(&mut out, TAG_APPLICATION_TEMPLATE, &template);
+    }
+    out
+}
+
+/// Build the card image.
+pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
+    let free = || AccessCondition::Always;
+    let mut children = vec![
+        layout::ef(FID_EF_DIR, Some(SFI_EF_DIR), free(), AccessCondition::Never, ef_dir_content(&input.zones)),
+        layout::ef(
+            FID_EF_CARD_ACCESS,
+            Some(SFI_EF_CARD_ACCESS),
+            free(),
+            AccessCondition::Never,
+            tlv::build(TAG_DER_SET, &[]),
+        ),
+    ];
+    if let Some(size) = input.scratch_ef_size {
+        if size == 0 || size > SCRATCH_MAX_SIZE {
+            return Err(PersoError::ScratchSize { size });
+        }
+        children.push(layout::ef(FID_EF_SCRATCH, Some(SFI_EF_SCRATCH), free(), free(), vec![0; size]));
+    }
+    let zones = &input.zones;
+    if zones.icao {
+        children.push(icao::df());
+    }
+    if zones.household {
+        children.push(household::df(&input.household)?);
+    }
+    if zones.public {
+        children.push(public::df());
+    }
+    if zones.encrypted {
+        children.push(encrypted::df());
+    }
+    if zones.certificate {
+        children.push(certificate::df());
+    }
+    let mf = Df {
+        fid: Some(FID_MF),
+        aid: None,
+        rules: DfRules { terminate: input.terminate_rule.clone() },
+        children,
+    };
+    let mut image = CardImage { mf, life_cycle: LifeCycle::Personalized, objects: BTreeMap::new() };
+    image.validate().map_err(PersoError::FileSystem)?;
+    // Personalization is complete: the card leaves the issuer's hands.
+    image.life_cycle = LifeCycle::Operational;
+    Ok(image)
+}
+

@@ -1,0 +1,1 @@
+//! Protocol cryptography shared by card and terminal (PACE, KDF, secure messaging).
