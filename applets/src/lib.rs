@@ -10,6 +10,7 @@ pub mod household;
 pub mod icao;
 mod layout;
 pub mod public;
+pub mod public_fields;
 
 use alloc::boxed::Box;
 
