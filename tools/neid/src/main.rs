@@ -1,1 +1,46 @@
-fn main() {}
+//! `neid`: the command line of the New eID toolchain.
+
+mod apdu;
+mod args;
+mod demo;
+mod emulate;
+mod hexarg;
+mod profile_check;
+mod read;
+mod readers;
+mod signals;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use args::{Cli, Command, ProfileCommand, ReadCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Logs go to stderr; RUST_LOG=debug shows one line per APDU.
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match &cli.command {
+        Command::Readers => readers::run(),
+        Command::Apdu { card, apdus } => apdu::run(card, apdus),
+        Command::Read { what: ReadCommand::Household { card, json } } => read::household(card, *json),
+        Command::Profile { what: ProfileCommand::Check { file } } => {
+            return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+        Command::Emulate(args) => emulate::run(args),
+        Command::Demo => demo::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` puts the context chain on one line: "--emulator x: cannot read …".
+            eprintln!("neid: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The command line (clap derive). `docs/spec/cli.md` describes it for people.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "neid", version, about = "Toolchain for Taiwan's New eID chip: emulate, read, send APDUs, check profiles.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List PC/SC readers, card presence and ATR.
+    Readers,
+    /// Send raw command APDUs (hex, spaces allowed; one APDU per argument).
+    Apdu {
+        #[command(flatten)]
+        card: CardArgs,
+        /// Command APDUs, e.g. "00 A4 04 0C 06 D15800000101".
+        #[arg(required = true, value_name = "HEX")]
+        apdus: Vec<String>,
+    },
+    /// Read a zone of the card.
+    Read {
+        #[command(subcommand)]
+        what: ReadCommand,
+    },
+    /// Personalization profiles.
+    Profile {
+        #[command(subcommand)]
+        what: ProfileCommand,
+    },
+    /// Run the emulated card behind the vpcd virtual reader until SIGINT/SIGTERM.
+    Emulate(EmulateArgs),
+    /// Personalize the adult reference card in process and read what is readable, narrating the APDUs.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReadCommand {
+    /// The household-address zone (no authentication needed).
+    Household {
+        #[command(flatten)]
+        card: CardArgs,
+        /// Print JSON with the reference field names.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Check a profile against every rule; one line per issue, exit 1 if any.
+    Check {
+        /// The profile (TOML).
+        file: PathBuf,
+    },
+}
+
+/// Which card a card command talks to.
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// PC/SC reader: exact name or a substring (the matching reader holding a card).
+    #[arg(long, value_name = "NAME", conflicts_with = "emulator")]
+    pub reader: Option<String>,
+    /// Use an in-process emulated card personalized from this profile instead of a reader.
+    #[arg(long, value_name = "PROFILE")]
+    pub emulator: Option<PathBuf>,
+    /// Interface of the emulated card (only with --emulator).
+    #[arg(long, value_enum, default_value_t = InterfaceArg::Contact, requires = "emulator")]
+    pub interface: InterfaceArg,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Profile the card is personalized from (used only when the state directory is empty).
+    #[arg(long, value_name = "FILE")]
+    pub profile: PathBuf,
+    /// State directory: the card image persists there across runs.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Address of vpcd (vsmartcard's virtual reader driver).
+    #[arg(long, value_name = "HOST:PORT", default_value_t = emulator::DEFAULT_VPCD_ADDR)]
+    pub vpcd: SocketAddr,
+    /// Interface the card is reached through.
+    #[arg(long, value_enum, default_value_t = InterfaceArg::Contact)]
+    pub interface: InterfaceArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InterfaceArg {
+    Contact,
+    Contactless,
+}
+
+impl From<InterfaceArg> for emulator::Interface {
+    fn from(arg: InterfaceArg) -> Self {
+        match arg {
+            InterfaceArg::Contact => emulator::Interface::Contact,
+            InterfaceArg::Contactless => emulator::Interface::Contactless,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! `neid emulate`: the card behind vpcd, so any PC/SC application sees it in
+//! the reader "Virtual PCD 00 00" (port 35963) until SIGINT or SIGTERM.
+
+use std::sync::atomic::Ordering;
+
+use anyhow::Context;
+use terminal::profile_card;
+
+use crate::args::EmulateArgs;
+use crate::signals;
+
+pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
+    signals::install().context("installing the SIGINT/SIGTERM handler")?;
+    let interface = args.interface.into();
+    let mut emulator = match &args.state {
+        Some(dir) => profile_card::emulator_with_state(&args.profile, dir, interface)
+            .with_context(|| format!("--state {}", dir.display()))?,
+        None => profile_card::emulator_from_profile(&args.profile, interface)
+            .with_context(|| format!("--profile {}", args.profile.display()))?,
+    };
+    tracing::info!(vpcd = %args.vpcd, interface = ?interface, "serving the card to vpcd");
+    eprintln!(
+        "neid: emulating {} ({:?}) via vpcd at {}; stop with Ctrl-C",
+        args.profile.display(),
+        interface,
+        args.vpcd
+    );
+    emulator::run_vpcd(&mut emulator, args.vpcd, &signals::STOP);
+    if signals::STOP.load(Ordering::SeqCst) {
+        eprintln!("neid: stopped");
+    }
+    Ok(())
+}

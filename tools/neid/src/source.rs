@@ -1,0 +1,18 @@
+//! Opening the card a command talks to: a PC/SC reader or the in-process emulator.
+
+use anyhow::Context;
+use terminal::{PcscTransport, Transport, profile_card};
+
+use crate::args::CardArgs;
+
+/// The transport chosen by `--reader` / `--emulator`.
+pub fn open(card: &CardArgs) -> anyhow::Result<Box<dyn Transport>> {
+    match &card.emulator {
+        Some(profile) => {
+            let emulator = profile_card::emulator_from_profile(profile, card.interface.into())
+                .with_context(|| format!("--emulator {}", profile.display()))?;
+            Ok(Box::new(terminal::InProcessTransport::new(emulator)))
+        }
+        None => Ok(Box::new(PcscTransport::connect(card.reader.as_deref())?)),
+    }
+}
