@@ -1,1 +1,24 @@
-//! Protocol cryptography shared by card and terminal (PACE, KDF, secure messaging).
+//! The protocol cryptography both ends share: key derivation, PACE and AES
+//! secure messaging. Written once, used by the chip (card-os command
+//! handlers) and the terminal alike; no card state, no I/O. Randomness comes
+//! in as `&mut impl CryptoRng` so every run can be replayed in tests.
+//!
+//! * [`kdf`] — KDF(K, c) and the PACE password key K_π (ICAO 9303-11 §9.7).
+//! * [`pace`] — PACE-ECDH-GM with AES (ICAO 9303-11 §4.4, TR-03110-2 §3.2),
+//!   MSE:Set AT / GENERAL AUTHENTICATE data, PACEInfo.
+//! * [`sm`] — AES secure messaging (ICAO 9303-11 §9.8, ISO 7816-4 §10).
+//! * [`symmetric`], [`tlv`], [`oid`] — the building blocks of those three.
+
+pub mod kdf;
+pub mod oid;
+pub mod pace;
+pub mod sm;
+pub mod symmetric;
+pub mod tlv;
+
+pub use kdf::{PacePassword, PaceSecret};
+pub use pace::{
+    PaceChip, PaceCipher, PaceError, PaceProtocol, PaceResult, PaceTerminal,
+    StandardizedDomainParameters,
+};
+pub use sm::{SmError, SmSession};
