@@ -43,6 +43,37 @@ pub fn kdf(shared_secret: &[u8], counter: KdfCounter, cipher: PaceCipher) -> Zer
     out
 }
 
+/// Two-key 3DES key length: K_a ‖ K_b (ICAO 9303-11 §9.7.1.1).
+pub const TDES_KEY_LEN: usize = 16;
+
+/// KDF(K, c) for two-key 3DES (ICAO 9303-11 §9.7.1.1): the first 16 bytes of
+/// SHA-1(K ‖ c) are K_a ‖ K_b, with the DES parity bits adjusted. Used by BAC
+/// for K_enc / K_mac (from K_seed) and KS_enc / KS_mac (from K.IFD ⊕ K.IC).
+pub fn kdf_3des(shared_secret: &[u8], counter: KdfCounter) -> Zeroizing<[u8; TDES_KEY_LEN]> {
+    let mut h = Sha1::new();
+    h.update(shared_secret);
+    h.update((counter as u32).to_be_bytes());
+    let digest = Zeroizing::new(h.finalize());
+    let mut key = Zeroizing::new([0u8; TDES_KEY_LEN]);
+    key.copy_from_slice(&digest[..TDES_KEY_LEN]);
+    adjust_des_parity(&mut key[..]);
+    key
+}
+
+/// Set b1 of every byte so that each byte has an odd number of 1 bits (the
+/// DES key parity of FIPS 46-3 §2, required by ICAO 9303-11 §9.7.1.1).
+pub fn adjust_des_parity(key: &mut [u8]) {
+    const PARITY_BIT: u8 = 0x01;
+    for byte in key.iter_mut() {
+        let key_bits = *byte & !PARITY_BIT;
+        *byte = if key_bits.count_ones().is_multiple_of(2) {
+            key_bits | PARITY_BIT
+        } else {
+            key_bits
+        };
+    }
+}
+
 /// The PACE password types with their TR-03110-3 password references
 /// (the value of DO'83' in MSE:Set AT, TR-03110-3 D.2.1.1 / B.11.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -141,6 +172,41 @@ pub fn mrz_check_digit(field: &[u8], name: &'static str) -> Result<u8, PasswordE
     Ok(b'0' + (sum % 10) as u8)
 }
 
+/// The MRZ information that BAC and PACE-MRZ hash: document number (filled
+/// with '<' to 9 characters) ‖ check digit ‖ date of birth ‖ check digit ‖
+/// date of expiry ‖ check digit (ICAO 9303-11 §9.7.2 / §9.7.3). The fields
+/// come without check digits; they are computed here.
+pub fn mrz_information(
+    document_number: &str,
+    date_of_birth: &str,
+    date_of_expiry: &str,
+) -> Result<Zeroizing<Vec<u8>>, PasswordError> {
+    let mut number = Zeroizing::new(document_number.as_bytes().to_vec());
+    if number.is_empty() || number.len() > MRZ_DOCUMENT_NUMBER_MAX {
+        return Err(PasswordError::MrzLength {
+            field: "document number",
+        });
+    }
+    while number.len() < MRZ_DOCUMENT_NUMBER_MIN {
+        number.push(MRZ_FILLER);
+    }
+    let mut information = Zeroizing::new(Vec::with_capacity(number.len() + 2 * MRZ_DATE_LEN + 3));
+    information.extend_from_slice(&number);
+    information.push(mrz_check_digit(&number, "document number")?);
+    for (field, name) in [
+        (date_of_birth, "date of birth"),
+        (date_of_expiry, "date of expiry"),
+    ] {
+        let bytes = field.as_bytes();
+        if bytes.len() != MRZ_DATE_LEN || !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(PasswordError::MrzLength { field: name });
+        }
+        information.extend_from_slice(bytes);
+        information.push(mrz_check_digit(bytes, name)?);
+    }
+    Ok(information)
+}
+
 /// The secret π a PACE run starts from, with its password type. Holds the
 /// encoded password f(π) and zeroizes it on drop.
 pub struct PaceSecret {
@@ -158,30 +224,7 @@ impl PaceSecret {
         date_of_birth: &str,
         date_of_expiry: &str,
     ) -> Result<Self, PasswordError> {
-        let mut number = Zeroizing::new(document_number.as_bytes().to_vec());
-        if number.is_empty() || number.len() > MRZ_DOCUMENT_NUMBER_MAX {
-            return Err(PasswordError::MrzLength {
-                field: "document number",
-            });
-        }
-        while number.len() < MRZ_DOCUMENT_NUMBER_MIN {
-            number.push(MRZ_FILLER);
-        }
-        let mut information =
-            Zeroizing::new(Vec::with_capacity(number.len() + 2 * MRZ_DATE_LEN + 3));
-        information.extend_from_slice(&number);
-        information.push(mrz_check_digit(&number, "document number")?);
-        for (field, name) in [
-            (date_of_birth, "date of birth"),
-            (date_of_expiry, "date of expiry"),
-        ] {
-            let bytes = field.as_bytes();
-            if bytes.len() != MRZ_DATE_LEN || !bytes.iter().all(u8::is_ascii_digit) {
-                return Err(PasswordError::MrzLength { field: name });
-            }
-            information.extend_from_slice(bytes);
-            information.push(mrz_check_digit(bytes, name)?);
-        }
+        let information = mrz_information(document_number, date_of_birth, date_of_expiry)?;
         Ok(Self::mrz_information(&information))
     }
 
@@ -261,6 +304,55 @@ mod tests {
             mrz_check_digit(b"l", "n"),
             Err(PasswordError::MrzCharacter { field: "n" })
         );
+    }
+
+    /// ICAO 9303-11 Appendix D.2: MRZ information, K_seed, and K_enc / K_mac
+    /// before and after the parity adjustment.
+    #[test]
+    fn bac_key_derivation_matches_icao_appendix_d2() {
+        let information = mrz_information("L898902C", "690806", "940623").unwrap();
+        assert_eq!(&information[..], b"L898902C<369080619406236");
+        let digest = Sha1::digest(&information[..]);
+        assert_eq!(
+            digest.to_vec(),
+            h("239AB9CB282DAF66231DC5A4DF6BFBAEDF477565")
+        );
+        let k_seed = &digest[..16];
+        assert_eq!(k_seed.to_vec(), h("239AB9CB282DAF66231DC5A4DF6BFBAE"));
+        assert_eq!(
+            &kdf_3des(k_seed, KdfCounter::Enc)[..],
+            &h("AB94FDECF2674FDFB9B391F85D7F76F2")[..]
+        );
+        assert_eq!(
+            &kdf_3des(k_seed, KdfCounter::Mac)[..],
+            &h("7962D9ECE03D1ACD4C76089DCE131543")[..]
+        );
+        // D.2 lists K_a / K_b before the parity adjustment.
+        for (counter, raw) in [
+            (1u32, "AB94FCEDF2664EDFB9B291F85D7F77F2"),
+            (2u32, "7862D9ECE03C1BCD4D77089DCF131442"),
+        ] {
+            let mut d = Sha1::new();
+            d.update(k_seed);
+            d.update(counter.to_be_bytes());
+            assert_eq!(d.finalize()[..16].to_vec(), h(raw));
+        }
+        let mut raw = h("AB94FCEDF2664EDFB9B291F85D7F77F2 7862D9ECE03C1BCD4D77089DCF131442");
+        adjust_des_parity(&mut raw);
+        assert_eq!(
+            raw,
+            h("AB94FDECF2674FDFB9B391F85D7F76F2 7962D9ECE03D1ACD4C76089DCE131543")
+        );
+    }
+
+    #[test]
+    fn des_parity_is_odd_in_every_byte() {
+        let mut all: Vec<u8> = (0..=255u8).collect();
+        adjust_des_parity(&mut all);
+        for (i, b) in all.iter().enumerate() {
+            assert_eq!(b.count_ones() % 2, 1, "byte {i:02X}");
+            assert_eq!(b & 0xFE, (i as u8) & 0xFE, "only b1 may change");
+        }
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //! * [`kdf`] — KDF(K, c) and the PACE password key K_π (ICAO 9303-11 §9.7).
 //! * [`pace`] — PACE-ECDH-GM with AES (ICAO 9303-11 §4.4, TR-03110-2 §3.2),
 //!   MSE:Set AT / GENERAL AUTHENTICATE data, PACEInfo.
-//! * [`sm`] — AES secure messaging (ICAO 9303-11 §9.8, ISO 7816-4 §10).
+//! * [`sm`] — secure messaging data objects and the AES session (ICAO 9303-11
+//!   §9.8, ISO 7816-4 §10).
+//! * [`bac`] — Basic Access Control and 3DES secure messaging (ICAO 9303-11
+//!   §4.3, §9.7.2, Appendix D).
 //! * [`symmetric`], [`tlv`], [`oid`] — the building blocks of those three.
 
+pub mod bac;
 pub mod kdf;
 pub mod oid;
 pub mod pace;
@@ -16,6 +20,7 @@ pub mod sm;
 pub mod symmetric;
 pub mod tlv;
 
+pub use bac::{BacChip, BacError, BacKeys, BacResult, BacTerminal, TdesSmSession};
 pub use kdf::{PacePassword, PaceSecret};
 pub use pace::{
     PaceChip, PaceCipher, PaceError, PaceProtocol, PaceResult, PaceTerminal,

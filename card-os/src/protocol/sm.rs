@@ -1,4 +1,10 @@
-//! AES secure messaging (ICAO 9303-11 §9.8, ISO 7816-4 §10, TR-03110-3 F).
+//! Secure messaging (ICAO 9303-11 §9.8, ISO 7816-4 §10, TR-03110-3 F): the
+//! data-object layout shared by every cipher, and the AES session.
+//!
+//! The layout below is cipher-independent; a cipher supplies only
+//! [`SmCipherSuite`] (block size, SSC, encryption, checksum). AES is
+//! [`SmSession`]; 3DES after BAC is [`TdesSmSession`](super::bac::TdesSmSession)
+//! (IV = 0, retail MAC, 8-byte SSC and blocks).
 //!
 //! A [`SmSession`] exists only with session keys. Its send sequence counter
 //! (SSC, one AES block) starts at 0 after PACE and is incremented before each
@@ -7,7 +13,8 @@
 //! Protected command (ICAO 9303-11 §9.8.6.1):
 //! `CLA|0C INS P1 P2 Lc' [87 L 01‖C | 85 L C] [97 L Le] 8E 08 MAC  Le'(00)`
 //! with C = E(KS_enc, pad(data)) under IV = E(KS_enc, SSC) and
-//! MAC = CMAC(KS_mac, pad(SSC ‖ pad(header) ‖ DO'87/85' ‖ DO'97')) truncated to 8.
+//! MAC = CMAC(KS_mac, pad(SSC ‖ pad(header) ‖ DO'87/85' ‖ DO'97')) truncated to 8
+//! (for 3DES: IV = 0 and MAC = retail MAC, ISO/IEC 9797-1 algorithm 3).
 //!
 //! Protected response (§9.8.6.2): `[87 L 01‖C] 99 02 SW 8E 08 MAC  SW` with
 //! MAC = CMAC(KS_mac, pad(SSC ‖ DO'87' ‖ DO'99')).
@@ -74,7 +81,8 @@ pub enum SmError {
     Unprotected { sw: u16 },
     /// The command does not fit an extended-length APDU.
     TooLong,
-    /// The session keys are not 16, 24 or 32 bytes or differ in length.
+    /// The session keys are not 16, 24 or 32 bytes (AES) / 16 bytes (3DES)
+    /// or differ in length.
     KeyLength,
 }
 
@@ -117,9 +125,9 @@ impl fmt::Display for SmError {
             SmError::TooLong => {
                 f.write_str("secure messaging: protected command exceeds 65535 data bytes")
             }
-            SmError::KeyLength => {
-                f.write_str("secure messaging: KS_enc and KS_mac must both be 16, 24 or 32 bytes")
-            }
+            SmError::KeyLength => f.write_str(
+                "secure messaging: KS_enc and KS_mac must both be 16, 24 or 32 bytes (AES) or 16 bytes (3DES)",
+            ),
         }
     }
 }
@@ -292,7 +300,308 @@ impl Response {
     }
 }
 
-/// An established secure messaging session: keys, cipher and SSC.
+/// The cipher-specific half of secure messaging. The data-object layout
+/// (DO'87'/'85'/'97'/'99'/'8E', ICAO 9303-11 §9.8.6) is the same for every
+/// cipher and lives once, in the functions below; AES ([`SmSession`]) and
+/// 3DES ([`TdesSmSession`](super::bac::TdesSmSession)) supply only this.
+pub(crate) trait SmCipherSuite {
+    /// Padding block size of data, header and MAC input: 16 for AES, 8 for
+    /// 3DES (ICAO 9303-11 §9.8.6).
+    const BLOCK_SIZE: usize;
+    /// The send sequence counter, as it prefixes the MAC input.
+    fn ssc_bytes(&self) -> &[u8];
+    /// SSC += 1, before every command and every response (ICAO 9303-11 §9.8.2).
+    fn increment_ssc(&mut self);
+    /// Pad (ISO 7816-4 §10.2.3.1) and encrypt, with this cipher's IV for the
+    /// current SSC.
+    fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, SmError>;
+    /// Decrypt a non-empty cryptogram and remove its padding.
+    fn decrypt(&self, cryptogram: &[u8]) -> Result<Vec<u8>, SmError>;
+    /// The 8-byte cryptographic checksum of input already padded to `BLOCK_SIZE`.
+    fn checksum(&self, padded: &[u8]) -> Result<[u8; MAC_LEN], SmError>;
+}
+
+/// MAC(KS_mac, pad(SSC ‖ input)) (ICAO 9303-11 §9.8.6.1 / §9.8.6.2).
+fn mac<S: SmCipherSuite>(suite: &S, input: &[u8]) -> Result<[u8; MAC_LEN], SmError> {
+    let ssc = suite.ssc_bytes();
+    let mut n = Vec::with_capacity(ssc.len() + input.len() + S::BLOCK_SIZE);
+    n.extend_from_slice(ssc);
+    n.extend_from_slice(input);
+    symmetric::pad_to_block(&mut n, S::BLOCK_SIZE);
+    suite.checksum(&n)
+}
+
+/// Compare in constant time, so a forger learns nothing from timing.
+fn verify_mac<S: SmCipherSuite>(suite: &S, input: &[u8], received: &[u8]) -> Result<(), SmError> {
+    let expected = mac(suite, input)?;
+    if received.len() == MAC_LEN && bool::from(expected.ct_eq(received)) {
+        Ok(())
+    } else {
+        Err(SmError::BadMac)
+    }
+}
+
+fn decrypt<S: SmCipherSuite>(suite: &S, cryptogram: &[u8]) -> Result<Vec<u8>, SmError> {
+    if cryptogram.is_empty() {
+        return Err(SmError::MalformedDataObject {
+            object: "cryptogram",
+            rule: "must not be empty",
+        });
+    }
+    suite.decrypt(cryptogram)
+}
+
+/// Terminal: protect a command (ICAO 9303-11 §9.8.6.1).
+pub(crate) fn protect_command<S: SmCipherSuite>(
+    suite: &mut S,
+    plain: &Command,
+) -> Result<Command, SmError> {
+    if plain.data.len() > EXTENDED_LC_MAX
+        || plain.ne.is_some_and(|ne| ne == 0 || ne > EXTENDED_NE_MAX)
+    {
+        return Err(SmError::TooLong);
+    }
+    suite.increment_ssc();
+    let cla = plain.cla | CLA_SM;
+    let mut dos = Vec::new();
+    if !plain.data.is_empty() {
+        let cryptogram = Zeroizing::new(suite.encrypt(&plain.data)?);
+        if plain.ins & INS_ODD == 0 {
+            let mut value = Vec::with_capacity(cryptogram.len() + 1);
+            value.push(PADDING_INDICATOR_ISO);
+            value.extend_from_slice(&cryptogram);
+            tlv::push(&mut dos, TAG_CRYPTOGRAM_PADDED, &value);
+        } else {
+            tlv::push(&mut dos, TAG_CRYPTOGRAM_TLV, &cryptogram);
+        }
+    }
+    if let Some(ne) = plain.ne {
+        if plain.is_extended() {
+            tlv::push(
+                &mut dos,
+                TAG_LE,
+                &((ne % EXTENDED_NE_MAX) as u16).to_be_bytes(),
+            );
+        } else {
+            tlv::push(&mut dos, TAG_LE, &[(ne % SHORT_NE_MAX) as u8]);
+        }
+    }
+    let mut mac_input =
+        symmetric::padded_to_block(&[cla, plain.ins, plain.p1, plain.p2], S::BLOCK_SIZE);
+    mac_input.extend_from_slice(&dos);
+    let checksum = mac(suite, &mac_input)?;
+    tlv::push(&mut dos, TAG_MAC, &checksum);
+    if dos.len() > EXTENDED_LC_MAX {
+        return Err(SmError::TooLong);
+    }
+    // The response carries at least DO'99' and DO'8E': always ask for all
+    // of it, extended when the plain command expects more than 256 bytes.
+    let ne = if dos.len() > SHORT_LC_MAX || plain.ne.is_some_and(|ne| ne > SHORT_NE_MAX) {
+        EXTENDED_NE_MAX
+    } else {
+        SHORT_NE_MAX
+    };
+    Ok(Command {
+        cla,
+        ins: plain.ins,
+        p1: plain.p1,
+        p2: plain.p2,
+        data: dos,
+        ne: Some(ne),
+    })
+}
+
+/// Chip: check and decrypt a protected command (ICAO 9303-11 §9.8.6.1).
+pub(crate) fn unprotect_command<S: SmCipherSuite>(
+    suite: &mut S,
+    protected: &Command,
+) -> Result<Command, SmError> {
+    if protected.cla & CLA_SM != CLA_SM {
+        return Err(SmError::NotProtected);
+    }
+    suite.increment_ssc();
+    let objects = tlv::parse_all(&protected.data)?;
+    let (mac_do, before) = match objects.split_last() {
+        Some((last, before)) if last.tag == TAG_MAC => (last, before),
+        _ => {
+            return Err(SmError::MissingDataObject {
+                object: "DO'8E' (MAC)",
+            });
+        }
+    };
+    let mut cryptogram = None;
+    let mut le = None;
+    for object in before {
+        match object.tag {
+            TAG_CRYPTOGRAM_PADDED | TAG_CRYPTOGRAM_TLV if cryptogram.is_none() && le.is_none() => {
+                cryptogram = Some(object)
+            }
+            TAG_LE if le.is_none() => le = Some(object.value),
+            _ => {
+                return Err(SmError::MalformedDataObject {
+                    object: "SM data field",
+                    rule: "must be [DO'87' or DO'85'] [DO'97'] DO'8E' in this order",
+                });
+            }
+        }
+    }
+    // MAC first, over the bytes exactly as received (ICAO 9303-11 §9.8.6.1).
+    let mut mac_input = symmetric::padded_to_block(
+        &[protected.cla, protected.ins, protected.p1, protected.p2],
+        S::BLOCK_SIZE,
+    );
+    for object in before {
+        mac_input.extend_from_slice(object.encoded);
+    }
+    verify_mac(suite, &mac_input, mac_do.value)?;
+
+    let data = match cryptogram {
+        None => Vec::new(),
+        Some(object) => {
+            let odd = protected.ins & INS_ODD != 0;
+            let body = match (object.tag, odd) {
+                (TAG_CRYPTOGRAM_PADDED, false) => match object.value.split_first() {
+                    Some((&PADDING_INDICATOR_ISO, body)) => body,
+                    _ => {
+                        return Err(SmError::MalformedDataObject {
+                            object: "DO'87'",
+                            rule: "must start with padding-content indicator 01",
+                        });
+                    }
+                },
+                (TAG_CRYPTOGRAM_TLV, true) => object.value,
+                _ => {
+                    return Err(SmError::MalformedDataObject {
+                        object: "cryptogram",
+                        rule: "must be DO'87' for an even INS and DO'85' for an odd INS",
+                    });
+                }
+            };
+            decrypt(suite, body)?
+        }
+    };
+    let ne = match le {
+        None => None,
+        Some([0x00]) => Some(SHORT_NE_MAX),
+        Some([n]) => Some(usize::from(*n)),
+        Some([0x00, 0x00]) => Some(EXTENDED_NE_MAX),
+        Some([a, b]) => Some(usize::from(u16::from_be_bytes([*a, *b]))),
+        Some(_) => {
+            return Err(SmError::MalformedDataObject {
+                object: "DO'97'",
+                rule: "must hold Le in 1 or 2 bytes",
+            });
+        }
+    };
+    Ok(Command {
+        cla: protected.cla & !CLA_SM,
+        ins: protected.ins,
+        p1: protected.p1,
+        p2: protected.p2,
+        data,
+        ne,
+    })
+}
+
+/// Chip: protect a response (ICAO 9303-11 §9.8.6.2); returns the response
+/// APDU bytes (body and SW trailer).
+pub(crate) fn protect_response<S: SmCipherSuite>(
+    suite: &mut S,
+    plain: &Response,
+) -> Result<Vec<u8>, SmError> {
+    suite.increment_ssc();
+    let mut dos = Vec::new();
+    if !plain.data.is_empty() {
+        let cryptogram = Zeroizing::new(suite.encrypt(&plain.data)?);
+        let mut value = Vec::with_capacity(cryptogram.len() + 1);
+        value.push(PADDING_INDICATOR_ISO);
+        value.extend_from_slice(&cryptogram);
+        tlv::push(&mut dos, TAG_CRYPTOGRAM_PADDED, &value);
+    }
+    tlv::push(&mut dos, TAG_STATUS, &plain.sw.to_be_bytes());
+    let checksum = mac(suite, &dos)?;
+    tlv::push(&mut dos, TAG_MAC, &checksum);
+    dos.extend_from_slice(&plain.sw.to_be_bytes());
+    Ok(dos)
+}
+
+/// Terminal: check and decrypt a protected response (ICAO 9303-11 §9.8.6.2).
+pub(crate) fn unprotect_response<S: SmCipherSuite>(
+    suite: &mut S,
+    response: &[u8],
+) -> Result<Response, SmError> {
+    let outer = Response::parse(response)?;
+    if outer.data.is_empty() {
+        return Err(SmError::Unprotected { sw: outer.sw });
+    }
+    suite.increment_ssc();
+    let objects = tlv::parse_all(&outer.data)?;
+    let (mac_do, before) = match objects.split_last() {
+        Some((last, before)) if last.tag == TAG_MAC => (last, before),
+        _ => {
+            return Err(SmError::MissingDataObject {
+                object: "DO'8E' (MAC)",
+            });
+        }
+    };
+    let (cryptogram, status) = match before {
+        [] => {
+            return Err(SmError::MissingDataObject {
+                object: "DO'99' (status)",
+            });
+        }
+        [status] => (None, status),
+        [cryptogram, status] => (Some(cryptogram), status),
+        _ => {
+            return Err(SmError::MalformedDataObject {
+                object: "SM response",
+                rule: "must be [DO'87' or DO'85'] DO'99' DO'8E' in this order",
+            });
+        }
+    };
+    if status.tag != TAG_STATUS {
+        return Err(SmError::MissingDataObject {
+            object: "DO'99' (status)",
+        });
+    }
+    let mut mac_input = Vec::with_capacity(outer.data.len());
+    for object in before {
+        mac_input.extend_from_slice(object.encoded);
+    }
+    verify_mac(suite, &mac_input, mac_do.value)?;
+    let sw = match status.value {
+        [sw1, sw2] => u16::from_be_bytes([*sw1, *sw2]),
+        _ => {
+            return Err(SmError::MalformedDataObject {
+                object: "DO'99'",
+                rule: "must hold SW1 SW2",
+            });
+        }
+    };
+    let data = match cryptogram {
+        None => Vec::new(),
+        Some(object) if object.tag == TAG_CRYPTOGRAM_PADDED => match object.value.split_first() {
+            Some((&PADDING_INDICATOR_ISO, body)) => decrypt(suite, body)?,
+            _ => {
+                return Err(SmError::MalformedDataObject {
+                    object: "DO'87'",
+                    rule: "must start with padding-content indicator 01",
+                });
+            }
+        },
+        Some(object) if object.tag == TAG_CRYPTOGRAM_TLV => decrypt(suite, object.value)?,
+        Some(_) => {
+            return Err(SmError::MalformedDataObject {
+                object: "SM response",
+                rule: "must be [DO'87' or DO'85'] DO'99' DO'8E' in this order",
+            });
+        }
+    };
+    // The SW of DO'99' is authenticated; the trailer is not and is ignored.
+    Ok(Response { data, sw })
+}
+
+/// An established AES secure messaging session: keys, cipher and SSC.
 pub struct SmSession {
     cipher: PaceCipher,
     ks_enc: Zeroizing<Vec<u8>>,
@@ -311,6 +620,47 @@ impl fmt::Debug for SmSession {
         f.debug_struct("SmSession")
             .field("cipher", &self.cipher)
             .finish_non_exhaustive()
+    }
+}
+
+/// AES: IV = E(KS_enc, SSC), MAC = CMAC truncated to 8 bytes
+/// (ICAO 9303-11 §9.8.6.1, TR-03110-3 F.2).
+impl SmCipherSuite for SmSession {
+    const BLOCK_SIZE: usize = symmetric::BLOCK_SIZE;
+
+    fn ssc_bytes(&self) -> &[u8] {
+        &self.ssc
+    }
+
+    /// SSC += 1 as a 128-bit big-endian integer. 2^128 messages never happen;
+    /// wrapping keeps the code total.
+    fn increment_ssc(&mut self) {
+        let value = u128::from_be_bytes(self.ssc).wrapping_add(1);
+        self.ssc = value.to_be_bytes();
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, SmError> {
+        let mut data = symmetric::padded(plain);
+        symmetric::cbc_encrypt(&self.ks_enc, &self.iv()?, &mut data)?;
+        Ok(data)
+    }
+
+    fn decrypt(&self, cryptogram: &[u8]) -> Result<Vec<u8>, SmError> {
+        let mut data = cryptogram.to_vec();
+        let result = symmetric::cbc_decrypt(&self.ks_enc, &self.iv()?, &mut data)
+            .and_then(|()| symmetric::unpad(&mut data));
+        if let Err(e) = result {
+            data.zeroize();
+            return Err(e.into());
+        }
+        Ok(data)
+    }
+
+    fn checksum(&self, padded: &[u8]) -> Result<[u8; MAC_LEN], SmError> {
+        let full = symmetric::cmac(&self.ks_mac, &[padded])?;
+        let mut mac = [0u8; MAC_LEN];
+        mac.copy_from_slice(&full[..MAC_LEN]);
+        Ok(mac)
     }
 }
 
@@ -343,13 +693,6 @@ impl SmSession {
         self.ssc
     }
 
-    /// SSC += 1 as a 128-bit big-endian integer. 2^128 messages never happen;
-    /// wrapping keeps the code total.
-    fn increment_ssc(&mut self) {
-        let value = u128::from_be_bytes(self.ssc).wrapping_add(1);
-        self.ssc = value.to_be_bytes();
-    }
-
     /// IV = E(KS_enc, SSC) (ICAO 9303-11 §9.8.6.1, AES only).
     fn iv(&self) -> Result<[u8; BLOCK_SIZE], SmError> {
         let mut iv = self.ssc;
@@ -357,290 +700,30 @@ impl SmSession {
         Ok(iv)
     }
 
-    fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, SmError> {
-        let mut data = symmetric::padded(plain);
-        symmetric::cbc_encrypt(&self.ks_enc, &self.iv()?, &mut data)?;
-        Ok(data)
-    }
-
-    fn decrypt(&self, cryptogram: &[u8]) -> Result<Vec<u8>, SmError> {
-        if cryptogram.is_empty() {
-            return Err(SmError::MalformedDataObject {
-                object: "cryptogram",
-                rule: "must not be empty",
-            });
-        }
-        let mut data = cryptogram.to_vec();
-        let result = symmetric::cbc_decrypt(&self.ks_enc, &self.iv()?, &mut data)
-            .and_then(|()| symmetric::unpad(&mut data));
-        if let Err(e) = result {
-            data.zeroize();
-            return Err(e.into());
-        }
-        Ok(data)
-    }
-
-    /// CMAC(KS_mac, pad(SSC ‖ input)) truncated to 8 bytes.
-    fn mac(&self, input: &[u8]) -> Result<[u8; MAC_LEN], SmError> {
-        let mut n = Vec::with_capacity(BLOCK_SIZE + input.len() + BLOCK_SIZE);
-        n.extend_from_slice(&self.ssc);
-        n.extend_from_slice(input);
-        symmetric::pad(&mut n);
-        let full = symmetric::cmac(&self.ks_mac, &[&n])?;
-        let mut mac = [0u8; MAC_LEN];
-        mac.copy_from_slice(&full[..MAC_LEN]);
-        Ok(mac)
-    }
-
-    fn verify_mac(&self, input: &[u8], received: &[u8]) -> Result<(), SmError> {
-        let expected = self.mac(input)?;
-        if received.len() == MAC_LEN && bool::from(expected.ct_eq(received)) {
-            Ok(())
-        } else {
-            Err(SmError::BadMac)
-        }
-    }
-
     /// Terminal: protect a command (ICAO 9303-11 §9.8.6.1). Returns the
     /// protected APDU; `to_bytes()` gives what to transmit.
     pub fn wrap_command(&mut self, plain: &Command) -> Result<Command, SmError> {
-        if plain.data.len() > EXTENDED_LC_MAX
-            || plain.ne.is_some_and(|ne| ne == 0 || ne > EXTENDED_NE_MAX)
-        {
-            return Err(SmError::TooLong);
-        }
-        self.increment_ssc();
-        let cla = plain.cla | CLA_SM;
-        let mut dos = Vec::new();
-        if !plain.data.is_empty() {
-            let cryptogram = Zeroizing::new(self.encrypt(&plain.data)?);
-            if plain.ins & INS_ODD == 0 {
-                let mut value = Vec::with_capacity(cryptogram.len() + 1);
-                value.push(PADDING_INDICATOR_ISO);
-                value.extend_from_slice(&cryptogram);
-                tlv::push(&mut dos, TAG_CRYPTOGRAM_PADDED, &value);
-            } else {
-                tlv::push(&mut dos, TAG_CRYPTOGRAM_TLV, &cryptogram);
-            }
-        }
-        if let Some(ne) = plain.ne {
-            if plain.is_extended() {
-                tlv::push(
-                    &mut dos,
-                    TAG_LE,
-                    &((ne % EXTENDED_NE_MAX) as u16).to_be_bytes(),
-                );
-            } else {
-                tlv::push(&mut dos, TAG_LE, &[(ne % SHORT_NE_MAX) as u8]);
-            }
-        }
-        let mut mac_input = symmetric::padded(&[cla, plain.ins, plain.p1, plain.p2]);
-        mac_input.extend_from_slice(&dos);
-        let mac = self.mac(&mac_input)?;
-        tlv::push(&mut dos, TAG_MAC, &mac);
-        if dos.len() > EXTENDED_LC_MAX {
-            return Err(SmError::TooLong);
-        }
-        // The response carries at least DO'99' and DO'8E': always ask for all
-        // of it, extended when the plain command expects more than 256 bytes.
-        let ne = if dos.len() > SHORT_LC_MAX || plain.ne.is_some_and(|ne| ne > SHORT_NE_MAX) {
-            EXTENDED_NE_MAX
-        } else {
-            SHORT_NE_MAX
-        };
-        Ok(Command {
-            cla,
-            ins: plain.ins,
-            p1: plain.p1,
-            p2: plain.p2,
-            data: dos,
-            ne: Some(ne),
-        })
+        protect_command(self, plain)
     }
 
     /// Chip: check and decrypt a protected command (ICAO 9303-11 §9.8.6.1).
     /// The session comes back only on success; on error answer
     /// `error.status_word()` in plain and treat the session as ended.
     pub fn unwrap_command(mut self, protected: &Command) -> Result<(SmSession, Command), SmError> {
-        if protected.cla & CLA_SM != CLA_SM {
-            return Err(SmError::NotProtected);
-        }
-        self.increment_ssc();
-        let objects = tlv::parse_all(&protected.data)?;
-        let (mac_do, before) = match objects.split_last() {
-            Some((last, before)) if last.tag == TAG_MAC => (last, before),
-            _ => {
-                return Err(SmError::MissingDataObject {
-                    object: "DO'8E' (MAC)",
-                });
-            }
-        };
-        let mut cryptogram = None;
-        let mut le = None;
-        for object in before {
-            match object.tag {
-                TAG_CRYPTOGRAM_PADDED | TAG_CRYPTOGRAM_TLV
-                    if cryptogram.is_none() && le.is_none() =>
-                {
-                    cryptogram = Some(object)
-                }
-                TAG_LE if le.is_none() => le = Some(object.value),
-                _ => {
-                    return Err(SmError::MalformedDataObject {
-                        object: "SM data field",
-                        rule: "must be [DO'87' or DO'85'] [DO'97'] DO'8E' in this order",
-                    });
-                }
-            }
-        }
-        // MAC first, over the bytes exactly as received (ICAO 9303-11 §9.8.6.1).
-        let mut mac_input =
-            symmetric::padded(&[protected.cla, protected.ins, protected.p1, protected.p2]);
-        for object in before {
-            mac_input.extend_from_slice(object.encoded);
-        }
-        self.verify_mac(&mac_input, mac_do.value)?;
-
-        let data = match cryptogram {
-            None => Vec::new(),
-            Some(object) => {
-                let odd = protected.ins & INS_ODD != 0;
-                let body = match (object.tag, odd) {
-                    (TAG_CRYPTOGRAM_PADDED, false) => match object.value.split_first() {
-                        Some((&PADDING_INDICATOR_ISO, body)) => body,
-                        _ => {
-                            return Err(SmError::MalformedDataObject {
-                                object: "DO'87'",
-                                rule: "must start with padding-content indicator 01",
-                            });
-                        }
-                    },
-                    (TAG_CRYPTOGRAM_TLV, true) => object.value,
-                    _ => {
-                        return Err(SmError::MalformedDataObject {
-                            object: "cryptogram",
-                            rule: "must be DO'87' for an even INS and DO'85' for an odd INS",
-                        });
-                    }
-                };
-                self.decrypt(body)?
-            }
-        };
-        let ne = match le {
-            None => None,
-            Some([0x00]) => Some(SHORT_NE_MAX),
-            Some([n]) => Some(usize::from(*n)),
-            Some([0x00, 0x00]) => Some(EXTENDED_NE_MAX),
-            Some([a, b]) => Some(usize::from(u16::from_be_bytes([*a, *b]))),
-            Some(_) => {
-                return Err(SmError::MalformedDataObject {
-                    object: "DO'97'",
-                    rule: "must hold Le in 1 or 2 bytes",
-                });
-            }
-        };
-        let plain = Command {
-            cla: protected.cla & !CLA_SM,
-            ins: protected.ins,
-            p1: protected.p1,
-            p2: protected.p2,
-            data,
-            ne,
-        };
+        let plain = unprotect_command(&mut self, protected)?;
         Ok((self, plain))
     }
 
     /// Chip: protect a response (ICAO 9303-11 §9.8.6.2); returns the response
     /// APDU bytes (body and SW trailer).
     pub fn wrap_response(&mut self, plain: &Response) -> Result<Vec<u8>, SmError> {
-        self.increment_ssc();
-        let mut dos = Vec::new();
-        if !plain.data.is_empty() {
-            let cryptogram = Zeroizing::new(self.encrypt(&plain.data)?);
-            let mut value = Vec::with_capacity(cryptogram.len() + 1);
-            value.push(PADDING_INDICATOR_ISO);
-            value.extend_from_slice(&cryptogram);
-            tlv::push(&mut dos, TAG_CRYPTOGRAM_PADDED, &value);
-        }
-        tlv::push(&mut dos, TAG_STATUS, &plain.sw.to_be_bytes());
-        let mac = self.mac(&dos)?;
-        tlv::push(&mut dos, TAG_MAC, &mac);
-        dos.extend_from_slice(&plain.sw.to_be_bytes());
-        Ok(dos)
+        protect_response(self, plain)
     }
 
     /// Terminal: check and decrypt a protected response. The session comes
     /// back only on success.
     pub fn unwrap_response(mut self, response: &[u8]) -> Result<(SmSession, Response), SmError> {
-        let outer = Response::parse(response)?;
-        if outer.data.is_empty() {
-            return Err(SmError::Unprotected { sw: outer.sw });
-        }
-        self.increment_ssc();
-        let objects = tlv::parse_all(&outer.data)?;
-        let (mac_do, before) = match objects.split_last() {
-            Some((last, before)) if last.tag == TAG_MAC => (last, before),
-            _ => {
-                return Err(SmError::MissingDataObject {
-                    object: "DO'8E' (MAC)",
-                });
-            }
-        };
-        let (cryptogram, status) = match before {
-            [] => {
-                return Err(SmError::MissingDataObject {
-                    object: "DO'99' (status)",
-                });
-            }
-            [status] => (None, status),
-            [cryptogram, status] => (Some(cryptogram), status),
-            _ => {
-                return Err(SmError::MalformedDataObject {
-                    object: "SM response",
-                    rule: "must be [DO'87' or DO'85'] DO'99' DO'8E' in this order",
-                });
-            }
-        };
-        if status.tag != TAG_STATUS {
-            return Err(SmError::MissingDataObject {
-                object: "DO'99' (status)",
-            });
-        }
-        let mut mac_input = Vec::with_capacity(outer.data.len());
-        for object in before {
-            mac_input.extend_from_slice(object.encoded);
-        }
-        self.verify_mac(&mac_input, mac_do.value)?;
-        let sw = match status.value {
-            [sw1, sw2] => u16::from_be_bytes([*sw1, *sw2]),
-            _ => {
-                return Err(SmError::MalformedDataObject {
-                    object: "DO'99'",
-                    rule: "must hold SW1 SW2",
-                });
-            }
-        };
-        let data = match cryptogram {
-            None => Vec::new(),
-            Some(object) if object.tag == TAG_CRYPTOGRAM_PADDED => match object.value.split_first()
-            {
-                Some((&PADDING_INDICATOR_ISO, body)) => self.decrypt(body)?,
-                _ => {
-                    return Err(SmError::MalformedDataObject {
-                        object: "DO'87'",
-                        rule: "must start with padding-content indicator 01",
-                    });
-                }
-            },
-            Some(object) if object.tag == TAG_CRYPTOGRAM_TLV => self.decrypt(object.value)?,
-            Some(_) => {
-                return Err(SmError::MalformedDataObject {
-                    object: "SM response",
-                    rule: "must be [DO'87' or DO'85'] DO'99' DO'8E' in this order",
-                });
-            }
-        };
-        // The SW of DO'99' is authenticated; the trailer is not and is ignored.
-        Ok((self, Response { data, sw }))
+        let plain = unprotect_response(&mut self, response)?;
+        Ok((self, plain))
     }
 }

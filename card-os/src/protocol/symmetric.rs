@@ -125,26 +125,45 @@ pub fn cmac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; BLOCK_SIZE], SymmetricEr
 /// Append ISO/IEC 7816-4 padding: `80` then `00` up to a multiple of the
 /// block size; always at least one byte (ISO 7816-4 §10.2.3.1).
 pub fn pad(data: &mut Vec<u8>) {
-    data.push(PADDING_START);
-    while !data.len().is_multiple_of(BLOCK_SIZE) {
-        data.push(0x00);
-    }
+    pad_to_block(data, BLOCK_SIZE);
 }
 
 /// A padded copy of `data`.
 pub fn padded(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + BLOCK_SIZE);
-    out.extend_from_slice(data);
-    pad(&mut out);
-    out
+    padded_to_block(data, BLOCK_SIZE)
 }
 
 /// Remove ISO/IEC 7816-4 padding. The padding must start within the last block.
 pub fn unpad(data: &mut Vec<u8>) -> Result<(), SymmetricError> {
-    if data.is_empty() || !data.len().is_multiple_of(BLOCK_SIZE) {
+    unpad_block(data, BLOCK_SIZE)
+}
+
+/// ISO/IEC 7816-4 padding to a multiple of `block_size`: 16 for AES, 8 for
+/// 3DES secure messaging (ICAO 9303-11 §9.8.6). A block size of 0 counts as 1.
+pub fn pad_to_block(data: &mut Vec<u8>, block_size: usize) {
+    let block_size = block_size.max(1);
+    data.push(PADDING_START);
+    while !data.len().is_multiple_of(block_size) {
+        data.push(0x00);
+    }
+}
+
+/// A copy of `data` padded to a multiple of `block_size`.
+pub fn padded_to_block(data: &[u8], block_size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + block_size.max(1));
+    out.extend_from_slice(data);
+    pad_to_block(&mut out, block_size);
+    out
+}
+
+/// Remove ISO/IEC 7816-4 padding from data of whole `block_size` blocks; the
+/// padding must start within the last block.
+pub fn unpad_block(data: &mut Vec<u8>, block_size: usize) -> Result<(), SymmetricError> {
+    let block_size = block_size.max(1);
+    if data.is_empty() || !data.len().is_multiple_of(block_size) {
         return Err(SymmetricError::BadPadding);
     }
-    let last_block_start = data.len() - BLOCK_SIZE;
+    let last_block_start = data.len() - block_size;
     let Some(marker) = data.iter().rposition(|&b| b != 0x00) else {
         return Err(SymmetricError::BadPadding);
     };
@@ -216,6 +235,27 @@ mod tests {
         assert_eq!(
             cbc_encrypt(&key[..15], &iv, &mut [0u8; 16]),
             Err(SymmetricError::KeyLength)
+        );
+    }
+
+    /// 3DES secure messaging pads to 8 bytes (ICAO 9303-11 Appendix D.4:
+    /// `01 1E` becomes `01 1E 80 00 00 00 00 00`).
+    #[test]
+    fn padding_to_eight_byte_blocks() {
+        assert_eq!(padded_to_block(&[0x01, 0x1E], 8), h("011E800000000000"));
+        assert_eq!(padded_to_block(&[0u8; 8], 8).len(), 16);
+        let mut p = padded_to_block(&[0x11; 7], 8);
+        assert_eq!(p.len(), 8);
+        unpad_block(&mut p, 8).unwrap();
+        assert_eq!(p, [0x11; 7]);
+        let mut padding_before_last_block = h("8000000000000000 0000000000000000");
+        assert_eq!(
+            unpad_block(&mut padding_before_last_block, 8),
+            Err(SymmetricError::BadPadding)
+        );
+        assert_eq!(
+            unpad_block(&mut alloc::vec![0x80u8; 12], 8),
+            Err(SymmetricError::BadPadding)
         );
     }
 
