@@ -27,3 +27,7 @@ pub use pace::{
     StandardizedDomainParameters,
 };
 pub use sm::{SmError, SmSession};
+
+pub mod aa;
+pub mod der;
+pub mod ca;

@@ -17,6 +17,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use super::PaceError;
+use super::integrated::point_encoding as encode_point_integrated;
 
 /// SEC1 tag of an uncompressed point (SEC 1 v2 §2.3.3).
 pub const UNCOMPRESSED_POINT_TAG: u8 = 0x04;
@@ -126,6 +127,14 @@ impl StandardizedDomainParameters {
     /// `s` as a big-endian integer and H the mapping shared point.
     pub fn map_generator(self, nonce: &[u8], shared_point: &[u8]) -> Result<Vec<u8>, PaceError> {
         dispatch!(self, generic_map, nonce, shared_point)
+    }
+
+    /// Integrated Mapping point encoding Ĝ = f_G(R mod p) of the bytes R of
+    /// the pseudo-random mapping (ICAO 9303-11 §4.4.3.3.2), checked on the curve.
+    pub fn encode_to_point(self, random: &[u8]) -> Result<Vec<u8>, PaceError> {
+        let point = dispatch!(self, encode_point_integrated, random)?;
+        self.check_public_key(&point)?;
+        Ok(point)
     }
 
     /// The x-coordinate of an uncompressed point (the ECDH shared secret and

@@ -17,6 +17,7 @@ mod chip;
 mod curve;
 mod error;
 mod info;
+pub mod integrated;
 mod messages;
 mod protocol_id;
 mod result;
