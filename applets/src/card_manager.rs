@@ -1,6 +1,7 @@
 //! Card manager: personalization. Builds the whole card image from plain
 //! input (the emulator maps a profile to `PersoInput`) and ends in the
-//! Operational state (docs/spec/card-level.md, docs/spec/life-cycle.md).
+//! Operational state (docs/spec/card-level.md, docs/spec/life-cycle.md,
+//! docs/spec/pace.md for EF.CardAccess and the passwords).
 
 use alloc::collections::BTreeMap;
 use alloc::vec;
@@ -12,6 +13,8 @@ use card_os::{tlv, CardImage, LifeCycle};
 
 use crate::error::PersoError;
 use crate::household::HouseholdInput;
+use crate::pace_perso::{self, PacePasswords, PaceSetup};
+use crate::public::PublicZoneInput;
 use crate::{certificate, encrypted, household, icao, layout, public};
 
 /// EF.DIR (ISO 7816-4 §8.2.1.1).
@@ -30,8 +33,6 @@ pub const SCRATCH_MAX_SIZE: usize = 0x7FFF;
 const TAG_APPLICATION_TEMPLATE: u8 = 0x61;
 const TAG_APPLICATION_IDENTIFIER: u8 = 0x4F;
 const TAG_APPLICATION_LABEL: u8 = 0x50;
-/// `SecurityInfos ::= SET OF SecurityInfo` (TR-03110-3 §A.1.1), empty for now: `31 00`.
-const TAG_DER_SET: u8 = 0x31;
 
 /// Which applications the card carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,16 +60,27 @@ pub struct PersoInput {
     pub terminate_rule: AccessCondition,
     /// Test profiles only: size of EF.Scratch `2F10` (read/update `Always`).
     pub scratch_ef_size: Option<usize>,
+    /// The PACE variant in EF.CardAccess.
+    pub pace: PaceSetup,
+    /// The PACE passwords; an absent one cannot be used on the card.
+    pub passwords: PacePasswords,
+    /// The public zone's EF contents; `None` leaves its EFs empty. Given with
+    /// the public zone disabled → `PersoError::PublicZoneDisabled`.
+    pub public: Option<PublicZoneInput>,
 }
 
 impl PersoInput {
-    /// Every zone enabled, registry-office termination, no scratch EF.
+    /// Every zone enabled, registry-office termination, no scratch EF, PACE
+    /// with NIST P-384 and AES-256, no passwords, empty public zone.
     pub fn new(household: HouseholdInput) -> PersoInput {
         PersoInput {
             household,
             zones: Zones::default(),
             terminate_rule: AccessCondition::TerminalRight(TerminalRight::RegistryOffice),
             scratch_ef_size: None,
+            pace: PaceSetup::default(),
+            passwords: PacePasswords::default(),
+            public: None,
         }
     }
 }
@@ -106,7 +118,7 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
             Some(SFI_EF_CARD_ACCESS),
             free(),
             AccessCondition::Never,
-            tlv::build(TAG_DER_SET, &[]),
+            input.pace.card_access(),
         ),
     ];
     if let Some(size) = input.scratch_ef_size {
@@ -122,8 +134,10 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
     if zones.household {
         children.push(household::df(&input.household)?);
     }
-    if zones.public {
-        children.push(public::df());
+    match (zones.public, &input.public) {
+        (true, contents) => children.push(public::df(contents.as_ref())?),
+        (false, Some(_)) => return Err(PersoError::PublicZoneDisabled),
+        (false, None) => {}
     }
     if zones.encrypted {
         children.push(encrypted::df());
@@ -137,7 +151,8 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
         rules: DfRules { terminate: input.terminate_rule.clone() },
         children,
     };
-    let mut image = CardImage { mf, life_cycle: LifeCycle::Personalized, objects: BTreeMap::new() };
+    let objects: BTreeMap<_, _> = pace_perso::objects(&input.pace, &input.passwords)?;
+    let mut image = CardImage { mf, life_cycle: LifeCycle::Personalized, objects };
     image.validate().map_err(PersoError::FileSystem)?;
     // Personalization is complete: the card leaves the issuer's hands.
     image.life_cycle = LifeCycle::Operational;

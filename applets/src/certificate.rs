@@ -1,8 +1,8 @@
 //! Certificate zone: the PKCS#15 application (ISO 7816-15) `A0 00 00 00 63 50
 //! 4B 43 53 2D 31 35`, DF `5015`, with EF.ODF `5031` and EF.TokenInfo `5032`.
 //! Their contents arrive with the certificate issue; until then both are empty
-//! and readable only under secure messaging (PACE with CAN, MRZ or PIN1), which
-//! no session can establish yet.
+//! and their rule asks for secure messaging (PACE with CAN, MRZ or PIN1), which
+//! cannot hold: selecting this zone ends any PACE session (docs/spec/pace.md).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -35,6 +35,8 @@ pub fn df() -> Node {
 
 pub struct CertificateApplet;
 
+/// Outside every PACE scope for now (the default of `Applet::in_pace_scope`):
+/// selecting the zone ends a session; its own rules come with issue 5.
 impl Applet for CertificateApplet {
     fn process(&self, _ctx: &mut CommandContext<'_, '_>, _cmd: &CommandApdu) -> Result<Response, StatusWord> {
         Err(StatusWord::InsNotSupported)

@@ -51,4 +51,9 @@ impl Applet for EncryptedApplet {
     fn process(&self, _ctx: &mut CommandContext<'_, '_>, _cmd: &CommandApdu) -> Result<Response, StatusWord> {
         Err(StatusWord::InsNotSupported)
     }
+
+    /// Only a session from PACE with PIN1 reaches the encrypted zone (chip.md).
+    fn in_pace_scope(&self, password: PacePassword) -> bool {
+        password == PacePassword::Pin
+    }
 }

@@ -18,6 +18,14 @@ pub enum PersoError {
     CnsCodeInvalid { field: &'static str, plane: u8, code: u16 },
     /// The scratch EF size is outside 1..=32767.
     ScratchSize { size: usize },
+    /// A PACE password breaks its format rule (chip.md "Passwords and counters").
+    Password { field: &'static str, rule: &'static str },
+    /// Public zone field n (1..=9) is not the field object its EF must hold.
+    PublicField { field: usize, rule: &'static str },
+    /// The public zone's security object is empty.
+    PublicSecurityObjectEmpty,
+    /// Public zone contents were given but the public zone is disabled.
+    PublicZoneDisabled,
     /// The built file system breaks an ISO 7816-4 rule (a bug in the card manager).
     FileSystem(TreeError),
 }
@@ -42,6 +50,16 @@ impl fmt::Display for PersoError {
             ),
             PersoError::ScratchSize { size } => {
                 write!(f, "scratch_ef_size: {size} is outside 1..=32767 (READ BINARY B0 has a 15-bit offset)")
+            }
+            PersoError::Password { field, rule } => write!(f, "{field}: {rule}"),
+            PersoError::PublicField { field, rule } => {
+                write!(f, "public.fields: field {field} (EF {:04X}): {rule}", 0x0100 + field)
+            }
+            PersoError::PublicSecurityObjectEmpty => {
+                write!(f, "public.security_object: must hold the signed EF.SOD bytes, not be empty")
+            }
+            PersoError::PublicZoneDisabled => {
+                write!(f, "public: contents given, but zones.public is false (the card has no public zone)")
             }
             PersoError::FileSystem(e) => write!(f, "card file system: {e}"),
         }

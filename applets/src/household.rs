@@ -18,7 +18,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use card_os::apdu::CommandApdu;
-use card_os::security::AccessCondition;
+use card_os::security::{AccessCondition, PacePassword};
 use card_os::tlv;
 use card_os::{Applet, CommandContext, Response, StatusWord};
 
@@ -190,5 +190,10 @@ pub struct HouseholdApplet;
 impl Applet for HouseholdApplet {
     fn process(&self, _ctx: &mut CommandContext<'_, '_>, _cmd: &CommandApdu) -> Result<Response, StatusWord> {
         Err(StatusWord::InsNotSupported)
+    }
+
+    /// Free data: selecting it keeps any PACE session (docs/spec/pace.md).
+    fn in_pace_scope(&self, _password: PacePassword) -> bool {
+        true
     }
 }

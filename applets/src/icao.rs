@@ -39,4 +39,9 @@ impl Applet for IcaoApplet {
     fn process(&self, _ctx: &mut CommandContext<'_, '_>, _cmd: &CommandApdu) -> Result<Response, StatusWord> {
         Err(StatusWord::InsNotSupported)
     }
+
+    /// Only a session from PACE with the MRZ reaches the eMRTD application (chip.md).
+    fn in_pace_scope(&self, password: PacePassword) -> bool {
+        password == PacePassword::Mrz
+    }
 }

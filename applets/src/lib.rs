@@ -9,16 +9,19 @@ pub mod error;
 pub mod household;
 pub mod icao;
 mod layout;
+pub mod pace_perso;
 pub mod public;
 pub mod public_fields;
 
 use alloc::boxed::Box;
 
-use card_os::{AppletRegistry, Card, CardImage};
+use card_os::{AppletRegistry, Card, CardImage, CardRng};
 
 pub use card_manager::{personalize, PersoInput, Zones};
 pub use error::PersoError;
 pub use household::{CnsAnnotation, Division, HouseholdInput};
+pub use pace_perso::{MrzPassword, PacePasswords, PaceSetup};
+pub use public::PublicZoneInput;
 
 /// Every zone's applet, by AID.
 pub fn registry() -> AppletRegistry {
@@ -31,7 +34,13 @@ pub fn registry() -> AppletRegistry {
     registry
 }
 
-/// A card running `image` with every zone's applet.
+/// A card running `image` with every zone's applet, without a random
+/// source: give it one (`Card::set_rng`) before PACE.
 pub fn card(image: CardImage) -> Card {
     Card::with_applets(image, registry())
+}
+
+/// A card running `image` with every zone's applet and `rng` for PACE.
+pub fn card_with_rng(image: CardImage, rng: CardRng) -> Card {
+    Card::with_applets(image, registry()).with_rng(rng)
 }

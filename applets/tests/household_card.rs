@@ -76,8 +76,9 @@ fn ef_dir_lists_enabled_applications() {
     )
     .replace(' ', "");
     assert_eq!(tx(&mut c, "00B09E0000"), format!("{expected}6282"));
-    // EF.CardAccess: empty SecurityInfos SET.
-    assert_eq!(tx(&mut c, "00B09C0000"), "31006282");
+    // EF.CardAccess: one PACEInfo, id-PACE-ECDH-GM-AES-CBC-CMAC-256, version 2,
+    // parameterId 15 (NIST P-384), the default PaceSetup (ICAO 9303-11 §9.2.1).
+    assert_eq!(tx(&mut c, "00B09C0000"), "3114 3012060A04007F00070202040204020102 02010F 6282".replace(' ', ""));
 
     let mut input = adult_input();
     input.zones.icao = false;

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use crate::apdu::CommandApdu;
 use crate::fs::tree::{Df, Ef, EfRef, Node};
 use crate::nvm::Transaction;
-use crate::security::{AccessContext, Interface, SecurityStatus};
+use crate::security::{AccessContext, Interface, PacePassword, SecurityStatus};
 use crate::status::StatusWord;
 
 /// Current DF and current EF (ISO 7816-4 §7.2.1), volatile.
@@ -92,6 +92,14 @@ pub trait Applet: Send + Sync {
 
     /// Whether `ins` accepts command chaining (ISO 7816-4 §5.3.3).
     fn supports_chaining(&self, _ins: u8) -> bool {
+        false
+    }
+
+    /// Whether a PACE session established with `password` survives the
+    /// selection of this application (docs/spec/pace.md, scope rule). The
+    /// default keeps no session: an application must name the passwords
+    /// whose security status it accepts.
+    fn in_pace_scope(&self, _password: PacePassword) -> bool {
         false
     }
 }

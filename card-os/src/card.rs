@@ -3,19 +3,32 @@
 //!
 //! ```text
 //! bytes → CommandApdu::parse → life-cycle gate → class checks
-//!       → [secure messaging unwrap: issue 3] → command chaining
-//!       → transaction { generic ISO command | applet of the selected application }
-//!       → commit or roll back → [secure messaging wrap: issue 3] → bytes
+//!       → secure messaging: unwrap (session + CLA x C) | end the session (plain CLA)
+//!       → command chaining (GENERAL AUTHENTICATE passes through)
+//!       → transaction { PACE command | generic ISO command | applet of the selected application }
+//!       → commit or roll back → secure messaging: wrap → session rules → bytes
 //! ```
+//!
+//! Session rules (docs/spec/secure-messaging.md §Session end): the session
+//! established by PACE ends, its keys destroyed and the PACE security status
+//! cleared, on reset; on any SM error; on a command without SM; on a PACE
+//! command (MSE:Set AT for PACE, GENERAL AUTHENTICATE); and when the current
+//! application is outside the password's scope after a command. A response
+//! to a protected command is always protected with the session that
+//! unwrapped it, even when that command ends the session.
 
 use alloc::vec::Vec;
+use core::fmt;
 
 use crate::apdu::{class, ChainState, ChainStep, CommandApdu, ResponseApdu};
 use crate::applet::{AppletRegistry, CommandContext, Response, Selection};
 use crate::fs::{binary, select};
 use crate::lifecycle::{self, LifeCycle};
 use crate::nvm::{CardImage, Transaction};
-use crate::security::{Interface, SecurityStatus};
+use crate::pace::{self, CardRng, Established, PaceContext, PaceState};
+use crate::protocol::SmSession;
+use crate::secure_messaging;
+use crate::security::{Interface, PacePassword, SecurityStatus};
 use crate::status::StatusWord;
 
 /// The basic logical channel; the card has no other (ISO 7816-4 §5.4.2).
@@ -24,11 +37,21 @@ const BASIC_CHANNEL: u8 = 0;
 const SHORT_MAX_NE: usize = 256;
 
 /// Volatile state, lost at power on / reset.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Volatile {
     selection: Selection,
     security: SecurityStatus,
     chain: ChainState,
+    pace: PaceState,
+    /// The secure messaging session; present exactly when `security.pace` is.
+    sm: Option<SmSession>,
+}
+
+/// A command after the class checks and secure messaging.
+struct Received {
+    cmd: CommandApdu,
+    /// The session that unwrapped it; `None` for a plain command.
+    session: Option<SmSession>,
 }
 
 /// A card: its image, the applets and the state of the current session.
@@ -37,10 +60,23 @@ pub struct Card {
     applets: AppletRegistry,
     interface: Interface,
     volatile: Volatile,
+    /// The host's random source for PACE (`None`: PACE answers 6F00).
+    rng: Option<CardRng>,
     /// Incremented by every command whose transaction changed NVM.
     generation: u64,
     /// `generation` at the last `nvm_changed_since_last_check`.
     checked_generation: u64,
+}
+
+impl fmt::Debug for Card {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Card")
+            .field("interface", &self.interface)
+            .field("life_cycle", &self.image.life_cycle)
+            .field("volatile", &self.volatile)
+            .field("has_rng", &self.rng.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Card {
@@ -51,20 +87,34 @@ impl Card {
     }
 
     /// A card whose applications are served by `applets`. Powered on the
-    /// contact interface.
+    /// contact interface. Give it a random source with `with_rng` before PACE.
     pub fn with_applets(image: CardImage, applets: AppletRegistry) -> Card {
         Card {
             image,
             applets,
             interface: Interface::Contact,
             volatile: Volatile::default(),
+            rng: None,
             generation: 0,
             checked_generation: 0,
         }
     }
 
-    /// Power on (or reset) on `interface`: the MF becomes current, the security
-    /// status and any command chain are cleared.
+    /// The random source PACE draws its nonces and keys from. The host seeds
+    /// it: the OS generator in the emulator, a fixed seed in tests.
+    pub fn with_rng(mut self, rng: CardRng) -> Card {
+        self.rng = Some(rng);
+        self
+    }
+
+    /// Replace the random source (see `with_rng`).
+    pub fn set_rng(&mut self, rng: CardRng) {
+        self.rng = Some(rng);
+    }
+
+    /// Power on (or reset) on `interface`: the MF becomes current; the
+    /// security status, any PACE run, the secure messaging session (its keys
+    /// zeroized) and any command chain are cleared.
     pub fn power_on(&mut self, interface: Interface) {
         self.interface = interface;
         self.volatile = Volatile::default();
@@ -82,6 +132,16 @@ impl Card {
         self.image
     }
 
+    /// The PACE security status of the session, if one is established.
+    pub fn security_status(&self) -> &SecurityStatus {
+        &self.volatile.security
+    }
+
+    /// Whether a secure messaging session is established.
+    pub fn has_secure_messaging_session(&self) -> bool {
+        self.volatile.sm.is_some()
+    }
+
     /// Counter of commands that changed NVM since this `Card` was created.
     pub fn nvm_generation(&self) -> u64 {
         self.generation
@@ -97,59 +157,122 @@ impl Card {
 
     /// Process one command APDU; the answer always ends in SW1 SW2. Never panics.
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
-        self.process_apdu(apdu).to_bytes()
-    }
-
-    fn process_apdu(&mut self, bytes: &[u8]) -> ResponseApdu {
-        let cmd = match CommandApdu::parse(bytes) {
-            Ok(cmd) => cmd,
+        // The session leaves `volatile` for the command: it comes back only
+        // if the command keeps it (session rules above).
+        let session = self.volatile.sm.take();
+        let received = match self.receive(apdu, session) {
+            Ok(received) => received,
             Err(sw) => {
-                self.volatile.chain.clear();
-                return ResponseApdu::new(Vec::new(), sw);
+                self.end_session();
+                return ResponseApdu::new(Vec::new(), sw).to_bytes();
             }
         };
+        let Received { cmd, session } = received;
+        let protected = session.is_some();
+        let is_pace = pace::is_pace_command(&cmd);
+        if is_pace {
+            // A new PACE ends the session in progress (docs/spec/pace.md).
+            self.volatile.security.pace = None;
+        }
+        let (response, established) = self.handle(cmd, protected, is_pace);
+        let bytes = self.respond(response, session);
+        if let Some(Established { session, outcome }) = established {
+            self.volatile.chain.clear();
+            self.volatile.security.pace = Some(outcome);
+            self.volatile.sm = Some(session);
+        }
+        bytes
+    }
+
+    /// Decode, gate and unwrap. On `Err` the session (already taken) is gone.
+    fn receive(&mut self, bytes: &[u8], session: Option<SmSession>) -> Result<Received, StatusWord> {
+        let cmd = CommandApdu::parse(bytes)?;
         let terminated = self.image.life_cycle == LifeCycle::Terminated;
         // ISO 7816-9: a terminated card only lets SELECT tell that it is terminated.
         if terminated && cmd.ins != select::INS_SELECT {
-            self.volatile.chain.clear();
-            return ResponseApdu::new(Vec::new(), StatusWord::ConditionsOfUseNotSatisfied);
+            return Err(StatusWord::ConditionsOfUseNotSatisfied);
         }
         if class::logical_channel(cmd.cla).is_some_and(|ch| ch != BASIC_CHANNEL) {
-            return ResponseApdu::new(Vec::new(), StatusWord::LogicalChannelNotSupported);
+            return Err(StatusWord::LogicalChannelNotSupported);
         }
-        let (cmd, protected) = match self.unwrap_secure_messaging(cmd) {
-            Ok(unwrapped) => unwrapped,
-            Err(sw) => return ResponseApdu::new(Vec::new(), sw),
+        if !class::indicates_secure_messaging(cmd.cla) {
+            // ICAO 9303-11 §9.8.7: a plain command ends secure messaging; it
+            // is then processed as the plain command it is.
+            if session.is_some() {
+                self.end_session();
+            }
+            return Ok(Received { cmd, session: None });
+        }
+        let session = session.ok_or(StatusWord::SecureMessagingNotSupported)?;
+        let (session, cmd) = secure_messaging::unwrap_command(session, &cmd)?;
+        Ok(Received { cmd, session: Some(session) })
+    }
+
+    /// Chaining and execution of a received (plain or unwrapped) command.
+    fn handle(&mut self, cmd: CommandApdu, protected: bool, is_pace: bool) -> (ResponseApdu, Option<Established>) {
+        let chained = if is_pace {
+            self.volatile.chain.pass_through(cmd)
+        } else {
+            let supports_chaining = self.supports_chaining(&cmd);
+            self.volatile.chain.accept(cmd, supports_chaining, protected)
         };
-        let supports_chaining = self.supports_chaining(&cmd);
-        let cmd = match self.volatile.chain.accept(cmd, supports_chaining) {
-            Ok(ChainStep::Stored) => return ResponseApdu::new(Vec::new(), StatusWord::Success),
+        let cmd = match chained {
+            Ok(ChainStep::Stored) => return (ResponseApdu::new(Vec::new(), StatusWord::Success), None),
             Ok(ChainStep::Complete(cmd)) => cmd,
-            Err(sw) => return ResponseApdu::new(Vec::new(), sw),
+            Err(sw) => return (ResponseApdu::new(Vec::new(), sw), None),
         };
-        let mut response = match self.execute(&cmd, protected) {
+        // The state before the command: TERMINATE CARD USAGE itself answers 9000.
+        let terminated = self.image.life_cycle == LifeCycle::Terminated;
+        let (result, established) = self.execute(&cmd, protected, is_pace);
+        let mut response = match result {
             Ok(response) => ResponseApdu::new(response.data, response.sw),
             Err(sw) => ResponseApdu::new(Vec::new(), sw),
         };
         if terminated && response.sw == StatusWord::Success.to_u16() {
             response.sw = StatusWord::SelectedFileTerminated.to_u16();
         }
-        self.wrap_secure_messaging(response, protected)
+        (response, established)
     }
 
-    /// Secure messaging seam (issue 3): verify and decrypt a protected command
-    /// (ISO 7816-4 §10), returning the plain command and whether it was
-    /// protected. Until then a command with SM indicated in CLA is refused.
-    fn unwrap_secure_messaging(&mut self, cmd: CommandApdu) -> Result<(CommandApdu, bool), StatusWord> {
-        if class::indicates_secure_messaging(cmd.cla) {
-            return Err(StatusWord::SecureMessagingNotSupported);
+    /// Protect the response with the session that unwrapped the command, then
+    /// keep the session only if the command left its security status in place
+    /// and the current application is within the password's scope.
+    fn respond(&mut self, response: ResponseApdu, session: Option<SmSession>) -> Vec<u8> {
+        let Some(mut session) = session else {
+            return response.to_bytes();
+        };
+        let bytes = match secure_messaging::wrap_response(&mut session, &response) {
+            Ok(bytes) => bytes,
+            Err(sw) => {
+                self.end_session();
+                return ResponseApdu::new(Vec::new(), sw).to_bytes();
+            }
+        };
+        let keep = self.volatile.security.pace.as_ref().is_some_and(|outcome| self.in_scope(outcome.password));
+        if keep {
+            self.volatile.sm = Some(session);
+        } else {
+            self.end_session();
         }
-        Ok((cmd, false))
+        bytes
     }
 
-    /// Secure messaging seam (issue 3): protect the response of a protected command.
-    fn wrap_secure_messaging(&mut self, response: ResponseApdu, _protected: bool) -> ResponseApdu {
-        response
+    /// The session ends: keys destroyed (dropping `SmSession` zeroizes them),
+    /// PACE security status cleared, and any chain discarded (a chain never
+    /// crosses a change of protection).
+    fn end_session(&mut self) {
+        self.volatile.sm = None;
+        self.volatile.security.pace = None;
+        self.volatile.chain.clear();
+    }
+
+    /// Scope rule (docs/spec/pace.md): a session survives at the MF and in
+    /// applications that accept its password (`Applet::in_pace_scope`).
+    fn in_scope(&self, password: PacePassword) -> bool {
+        match self.applets.for_selection(&self.image.mf, &self.volatile.selection.df) {
+            None => true,
+            Some(applet) => applet.in_pace_scope(password),
+        }
     }
 
     fn supports_chaining(&self, cmd: &CommandApdu) -> bool {
@@ -162,16 +285,35 @@ impl Card {
     }
 
     /// Run one complete command in a transaction; commit when it executed.
-    fn execute(&mut self, cmd: &CommandApdu, protected: bool) -> Result<Response, StatusWord> {
+    fn execute(
+        &mut self,
+        cmd: &CommandApdu,
+        protected: bool,
+        is_pace: bool,
+    ) -> (Result<Response, StatusWord>, Option<Established>) {
         let mut tx = Transaction::begin(&mut self.image);
-        let mut ctx = CommandContext {
-            nvm: &mut tx,
-            selection: &mut self.volatile.selection,
-            security: &mut self.volatile.security,
-            interface: self.interface,
-            secure_messaging: protected,
+        let (result, established) = if is_pace {
+            let mut ctx = PaceContext {
+                nvm: &mut tx,
+                interface: self.interface,
+                state: &mut self.volatile.pace,
+                rng: self.rng.as_mut(),
+            };
+            match pace::process(&mut ctx, cmd) {
+                Ok(reply) => (Ok(reply.response), reply.established),
+                Err(sw) => (Err(sw), None),
+            }
+        } else {
+            let mut ctx = CommandContext {
+                nvm: &mut tx,
+                selection: &mut self.volatile.selection,
+                security: &mut self.volatile.security,
+                interface: self.interface,
+                secure_messaging: protected,
+            };
+            (dispatch(&self.applets, &mut ctx, cmd), None)
         };
-        let result = dispatch(&self.applets, &mut ctx, cmd).and_then(|r| fit_to_ne(r, cmd.ne));
+        let result = result.and_then(|r| fit_to_ne(r, cmd.ne));
         let changed = match &result {
             Ok(response) if response.sw.is_executed() => tx.commit(),
             _ => tx.rollback(),
@@ -179,7 +321,9 @@ impl Card {
         if changed {
             self.generation = self.generation.wrapping_add(1);
         }
-        result
+        // A session is only established by a command that executed.
+        let established = if result.is_ok() { established } else { None };
+        (result, established)
     }
 }
 

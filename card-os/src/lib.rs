@@ -1,5 +1,6 @@
 //! neid card runtime: APDU codec, file system, security status, NVM image and
-//! transactions, life cycle, and the dispatch to applets. No I/O, no clocks.
+//! transactions, life cycle, PACE and secure messaging at card level, and the
+//! dispatch to applets. No I/O, no clocks; randomness comes from the host.
 #![no_std]
 extern crate alloc;
 
@@ -9,7 +10,9 @@ pub mod card;
 pub mod fs;
 pub mod lifecycle;
 pub mod nvm;
+pub mod pace;
 pub mod protocol;
+pub mod secure_messaging;
 pub mod security;
 pub mod status;
 pub mod tlv;
@@ -19,5 +22,6 @@ pub use applet::{Applet, AppletRegistry, CommandContext, Response, Selection};
 pub use card::Card;
 pub use lifecycle::LifeCycle;
 pub use nvm::{CardImage, Transaction};
-pub use security::{AccessCondition, Interface, PacePassword, SecurityStatus, TerminalRight};
+pub use pace::CardRng;
+pub use security::{AccessCondition, Interface, PaceOutcome, PacePassword, SecurityStatus, TerminalRight};
 pub use status::StatusWord;

@@ -36,6 +36,31 @@ pub enum PacePassword {
     Puk,
 }
 
+impl PacePassword {
+    pub const ALL: [PacePassword; 4] =
+        [PacePassword::Mrz, PacePassword::Can, PacePassword::Pin, PacePassword::Puk];
+
+    /// The protocol code's view of the same password (it carries the
+    /// reference byte of DO'83', TR-03110-3 D.2.1.1).
+    pub fn to_protocol(self) -> crate::protocol::PacePassword {
+        match self {
+            PacePassword::Mrz => crate::protocol::PacePassword::Mrz,
+            PacePassword::Can => crate::protocol::PacePassword::Can,
+            PacePassword::Pin => crate::protocol::PacePassword::Pin,
+            PacePassword::Puk => crate::protocol::PacePassword::Puk,
+        }
+    }
+
+    pub fn from_protocol(password: crate::protocol::PacePassword) -> PacePassword {
+        match password {
+            crate::protocol::PacePassword::Mrz => PacePassword::Mrz,
+            crate::protocol::PacePassword::Can => PacePassword::Can,
+            crate::protocol::PacePassword::Pin => PacePassword::Pin,
+            crate::protocol::PacePassword::Puk => PacePassword::Puk,
+        }
+    }
+}
+
 /// Rights a terminal obtains through Terminal Authentication (TR-03110-3 §C.4,
 /// effective CHAT). Granted by issue 4's TA; no session holds any yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,7 +113,7 @@ impl AccessCondition {
             }
             AccessCondition::SecureMessaging { passwords } => {
                 ctx.secure_messaging
-                    && ctx.status.pace.is_some_and(|pace| passwords.contains(&pace.password))
+                    && ctx.status.pace.as_ref().is_some_and(|pace| passwords.contains(&pace.password))
             }
             // Terminal Authentication arrives with issue 4: no session holds a right yet.
             AccessCondition::TerminalRight(_) => false,
@@ -103,17 +128,34 @@ impl AccessCondition {
     }
 }
 
-/// What PACE established (TR-03110-2 §3.2). Issue 3 adds the CHAT and what the
-/// secure-messaging layer needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a successful PACE established (TR-03110-2 §3.2). The session keys
+/// themselves live in the card's secure messaging layer, never here.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaceOutcome {
+    /// The password the terminal proved it knows.
     pub password: PacePassword,
+    /// ID_PICC = x(PK_PICC) (TR-03110-3 A.2.2.3): Terminal Authentication
+    /// (issue 4) signs over it.
+    pub id_picc: Vec<u8>,
+    /// The value of DO'7F4C' sent in MSE:Set AT, as received: stored for
+    /// Terminal Authentication (issue 4), not evaluated yet.
+    pub chat: Option<Vec<u8>>,
+}
+
+impl PaceOutcome {
+    /// An outcome with only the password (tests, and callers that do not
+    /// need ID_PICC or the CHAT).
+    pub fn with_password(password: PacePassword) -> PaceOutcome {
+        PaceOutcome { password, id_picc: Vec::new(), chat: None }
+    }
 }
 
 /// The volatile security status: lost on power on / reset.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SecurityStatus {
-    /// Set by a successful PACE; cleared by reset or any SM error.
+    /// Set by a successful PACE; cleared with the session it started: reset,
+    /// any SM error, a plain command, a new PACE, or selecting an application
+    /// outside the password's scope (docs/spec/pace.md).
     pub pace: Option<PaceOutcome>,
 }
 
@@ -156,12 +198,20 @@ mod tests {
     fn secure_messaging_needs_pace_password_and_protected_command() {
         let c = AccessCondition::secure_messaging(&[PacePassword::Can, PacePassword::Mrz]);
         let none = SecurityStatus::default();
-        let can = SecurityStatus { pace: Some(PaceOutcome { password: PacePassword::Can }) };
-        let pin = SecurityStatus { pace: Some(PaceOutcome { password: PacePassword::Pin }) };
+        let can = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Can)) };
+        let pin = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Pin)) };
         assert!(!c.is_satisfied(&ctx(Interface::Contactless, &none, true)));
         assert!(!c.is_satisfied(&ctx(Interface::Contactless, &can, false)));
         assert!(c.is_satisfied(&ctx(Interface::Contactless, &can, true)));
         assert!(!c.is_satisfied(&ctx(Interface::Contactless, &pin, true)));
+    }
+
+    #[test]
+    fn password_conversion_round_trips() {
+        for p in PacePassword::ALL {
+            assert_eq!(PacePassword::from_protocol(p.to_protocol()), p);
+        }
+        assert_eq!(PacePassword::Can.to_protocol().reference(), 2);
     }
 
     #[test]

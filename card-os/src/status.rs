@@ -14,6 +14,9 @@ pub enum StatusWord {
     EndOfFileReached,
     /// 6285: selected file in termination state (ISO 7816-4 table 5).
     SelectedFileTerminated,
+    /// 6300: authentication failed, no further information (ICAO 9303-11
+    /// §4.4.4.2: a PACE authentication token did not verify).
+    AuthenticationFailed,
     /// 63Cx: verification failed, x = remaining tries (0..=15).
     CounterRemaining(u8),
     /// 6581: memory failure.
@@ -79,6 +82,7 @@ const FIXED: &[(StatusWord, u16)] = &[
     (StatusWord::Success, 0x9000),
     (StatusWord::EndOfFileReached, 0x6282),
     (StatusWord::SelectedFileTerminated, 0x6285),
+    (StatusWord::AuthenticationFailed, 0x6300),
     (StatusWord::MemoryFailure, 0x6581),
     (StatusWord::WrongLength, 0x6700),
     (StatusWord::LogicalChannelNotSupported, 0x6881),
@@ -148,6 +152,7 @@ impl StatusWord {
             StatusWord::Success => "normal processing",
             StatusWord::EndOfFileReached => "end of file reached before reading Ne bytes",
             StatusWord::SelectedFileTerminated => "selected file in termination state",
+            StatusWord::AuthenticationFailed => "authentication failed (wrong password or altered exchange)",
             StatusWord::CounterRemaining(_) => "verification failed; SW2 low nibble = tries left",
             StatusWord::MemoryFailure => "memory failure",
             StatusWord::WrongLength => "wrong length: Lc or Le does not fit the command",
@@ -208,6 +213,8 @@ mod tests {
         assert!(StatusWord::Success.is_executed());
         assert!(StatusWord::EndOfFileReached.is_executed());
         assert!(StatusWord::CounterRemaining(1).is_executed());
+        assert!(StatusWord::AuthenticationFailed.is_executed());
+        assert_eq!(StatusWord::from_u16(0x6300), Some(StatusWord::AuthenticationFailed));
         assert!(!StatusWord::SecurityStatusNotSatisfied.is_executed());
     }
 }

@@ -31,15 +31,19 @@ struct Pending {
     ins: u8,
     p1: u8,
     p2: u8,
+    /// The parts arrived under secure messaging: a chain is all protected or
+    /// all plain, never mixed.
+    protected: bool,
     data: Vec<u8>,
 }
 
 impl Pending {
-    fn continued_by(&self, cmd: &CommandApdu) -> bool {
+    fn continued_by(&self, cmd: &CommandApdu, protected: bool) -> bool {
         self.cla == class::without_chaining(cmd.cla)
             && self.ins == cmd.ins
             && self.p1 == cmd.p1
             && self.p2 == cmd.p2
+            && self.protected == protected
     }
 }
 
@@ -61,16 +65,18 @@ impl ChainState {
         self.pending.is_some()
     }
 
-    /// Take one received command. `supports_chaining` says whether the command's
-    /// INS accepts chaining in the current context.
+    /// Take one received command (already unwrapped from secure messaging when
+    /// `protected`). `supports_chaining` says whether the command's INS
+    /// accepts chaining in the current context.
     pub fn accept(
         &mut self,
         cmd: CommandApdu,
         supports_chaining: bool,
+        protected: bool,
     ) -> Result<ChainStep, StatusWord> {
         let pending = self.pending.take();
         if let Some(p) = &pending
-            && !p.continued_by(&cmd)
+            && !p.continued_by(&cmd, protected)
         {
             return Err(StatusWord::LastCommandOfChainExpected);
         }
@@ -91,6 +97,7 @@ impl ChainState {
                 ins: cmd.ins,
                 p1: cmd.p1,
                 p2: cmd.p2,
+                protected,
                 data,
             });
             Ok(ChainStep::Stored)
@@ -98,6 +105,17 @@ impl ChainState {
             // Extended if any part was, or if the assembled data needs it.
             let extended = cmd.extended;
             Ok(ChainStep::Complete(CommandApdu { data, extended, ..cmd }))
+        }
+    }
+
+    /// A command that uses the chaining bit for its own protocol instead of
+    /// data chaining (GENERAL AUTHENTICATE, TR-03110-3 B.1: b5 set on every
+    /// PACE step but the last). It is never stored; it only interrupts a data
+    /// chain in progress like any other command (6883, chain discarded).
+    pub fn pass_through(&mut self, cmd: CommandApdu) -> Result<ChainStep, StatusWord> {
+        match self.pending.take() {
+            Some(_) => Err(StatusWord::LastCommandOfChainExpected),
+            None => Ok(ChainStep::Complete(cmd)),
         }
     }
 }
@@ -114,9 +132,9 @@ mod tests {
     #[test]
     fn assembles_parts() {
         let mut s = ChainState::default();
-        assert_eq!(s.accept(cmd(0x10, &[1, 2]), true), Ok(ChainStep::Stored));
-        assert_eq!(s.accept(cmd(0x10, &[3]), true), Ok(ChainStep::Stored));
-        match s.accept(cmd(0x00, &[4]), true) {
+        assert_eq!(s.accept(cmd(0x10, &[1, 2]), true, false), Ok(ChainStep::Stored));
+        assert_eq!(s.accept(cmd(0x10, &[3]), true, false), Ok(ChainStep::Stored));
+        match s.accept(cmd(0x00, &[4]), true, false) {
             Ok(ChainStep::Complete(c)) => assert_eq!(c.data, vec![1, 2, 3, 4]),
             other => panic!("{other:?}"),
         }
@@ -126,16 +144,34 @@ mod tests {
     #[test]
     fn broken_chain_is_6883_and_discarded() {
         let mut s = ChainState::default();
-        s.accept(cmd(0x10, &[1]), true).unwrap();
+        s.accept(cmd(0x10, &[1]), true, false).unwrap();
         let other = CommandApdu::new(0x00, 0xB0, 0, 0, vec![], Some(1));
-        assert_eq!(s.accept(other.clone(), false), Err(StatusWord::LastCommandOfChainExpected));
+        assert_eq!(s.accept(other.clone(), false, false), Err(StatusWord::LastCommandOfChainExpected));
         assert!(!s.in_progress());
-        assert_eq!(s.accept(other.clone(), false), Ok(ChainStep::Complete(other)));
+        assert_eq!(s.accept(other.clone(), false, false), Ok(ChainStep::Complete(other)));
+    }
+
+    #[test]
+    fn plain_part_does_not_continue_a_protected_chain() {
+        let mut s = ChainState::default();
+        s.accept(cmd(0x10, &[1]), true, true).unwrap();
+        assert_eq!(s.accept(cmd(0x00, &[2]), true, false), Err(StatusWord::LastCommandOfChainExpected));
+        assert!(!s.in_progress());
+    }
+
+    #[test]
+    fn pass_through_interrupts_a_chain() {
+        let mut s = ChainState::default();
+        let ga = CommandApdu::new(0x10, 0x86, 0, 0, vec![0x7C, 0x00], Some(256));
+        assert_eq!(s.pass_through(ga.clone()), Ok(ChainStep::Complete(ga.clone())));
+        s.accept(cmd(0x10, &[1]), true, false).unwrap();
+        assert_eq!(s.pass_through(ga), Err(StatusWord::LastCommandOfChainExpected));
+        assert!(!s.in_progress());
     }
 
     #[test]
     fn unsupported_is_6884() {
         let mut s = ChainState::default();
-        assert_eq!(s.accept(cmd(0x10, &[1]), false), Err(StatusWord::CommandChainingNotSupported));
+        assert_eq!(s.accept(cmd(0x10, &[1]), false, false), Err(StatusWord::CommandChainingNotSupported));
     }
 }
