@@ -13,6 +13,7 @@
 //! * [`symmetric`], [`tlv`], [`oid`] — the building blocks of those three.
 
 pub mod bac;
+pub mod cvc;
 pub mod kdf;
 pub mod oid;
 pub mod pace;

@@ -10,6 +10,7 @@
 //! SHA-256 or SHA-384.
 
 mod cert;
+pub mod cv;
 mod error;
 mod files;
 mod hash;
