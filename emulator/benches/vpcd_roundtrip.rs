@@ -24,15 +24,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use emulator::{CardEngine, Emulator, FloorCard, Interface, TestCard, run_vpcd};
+use emulator::{CardEngine, Emulator, FloorCard, Interface, NeidCard, personalize, run_vpcd};
 use pcsc::{Context, Protocols, Scope, ShareMode};
+use profiles::Profile;
 use testbed::{Pcscd, VPCD_PORT_0, VPCD_READER_0, Vicc, wait_for_card, wait_for_no_card};
 
-/// The card emulated in case (2).
-// ===== LEAD: swap the one body line below for `card_os::card::Card` personalized from
-// ===== profiles/reference/adult.toml (the table names the type by itself).
-fn neid_card() -> impl CardEngine + 'static {
-    TestCard::new(256)
+/// The reference profile of the card emulated in case (2).
+const PROFILE: &str = "../profiles/reference/adult.toml";
+
+/// The card emulated in case (2): the real card personalized from [`PROFILE`].
+fn neid_card() -> Result<NeidCard, Box<dyn Error>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PROFILE);
+    let profile =
+        Profile::from_file(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+    Ok(personalize(&profile).map_err(|error| format!("{}: {error}", path.display()))?)
 }
 
 /// SELECT MF by file identifier, no response data (ISO 7816-4 §11.2.2:
@@ -93,7 +98,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     })?;
 
     let floor = bench_emulated("floor", || FloorCard, pick(RUST_COUNTS))?;
-    let neid = bench_emulated("neid", neid_card, pick(RUST_COUNTS))?;
+    let card = neid_card()?;
+    let neid = bench_emulated("neid", move || card, pick(RUST_COUNTS))?;
     let vicc = bench_vicc(pick(VICC_COUNTS))?;
 
     let results = [floor, neid, vicc];
@@ -170,7 +176,13 @@ fn measure(reader: &str, counts: Counts) -> Result<(String, Vec<Duration>), Box<
     let mut buffer = [0u8; RESPONSE_MAX];
     let first = card.transmit(&SELECT_MF, &mut buffer)?.to_vec();
     let sw = match first.as_slice() {
-        [.., sw1, sw2] => format!("{sw1:02X}{sw2:02X}"),
+        [.., 0x90, 0x00] => "9000".to_owned(),
+        [.., sw1, sw2] => {
+            return Err(format!(
+                "{reader}: SELECT MF answered SW {sw1:02X}{sw2:02X}, not 9000: nothing to time"
+            )
+            .into());
+        }
         _ => return Err(format!("{reader}: response without SW: {first:02X?}").into()),
     };
     for _ in 0..counts.warmup {

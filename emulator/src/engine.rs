@@ -7,12 +7,9 @@
 
 /// The interface the card is reached through. Access rules on the New eID
 /// differ per interface (contact ISO 7816-3 vs contactless ISO 14443-4), so
-/// the card runtime is told at power-on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Interface {
-    Contact,
-    Contactless,
-}
+/// the card runtime is told at power-on. One type for the whole workspace:
+/// the card runtime's own.
+pub use card_os::Interface;
 
 /// What the emulator needs from a card runtime.
 pub trait CardEngine {

@@ -273,14 +273,21 @@ fn pki_path_resolves_against_the_profile_directory() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let text = edited(
         "adult",
-        &[("# pki = \"../pki/test\"", "pki = \"pki/test\"")],
+        &[("pki = \"../test-pki\"", "pki = \"pki/test\"")],
     );
     let path = dir.path().join("card.toml");
     std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(profile.pki_dir(), Some(dir.path().join("pki/test")));
     assert_eq!(load(&text).pki_dir(), Some(PathBuf::from("pki/test")));
-    assert_eq!(load(&reference_text("adult")).pki_dir(), None);
+    // The reference profiles name the committed test PKI; without a file
+    // to resolve against, the path stays as written.
+    assert_eq!(
+        load(&reference_text("adult")).pki_dir(),
+        Some(PathBuf::from("../test-pki"))
+    );
+    let without = edited("adult", &[("pki = \"../test-pki\"", "")]);
+    assert_eq!(load(&without).pki_dir(), None);
 }
 
 // -------------------------------------------------------------- holder rules

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use terminal::pace::{MrzInfo, PacePasswordInput};
 
 #[derive(Debug, Parser)]
 #[command(name = "neid", version, about = "Toolchain for Taiwan's New eID chip: emulate, read, send APDUs, check profiles.")]
@@ -36,8 +37,22 @@ pub enum Command {
     },
     /// Run the emulated card behind the vpcd virtual reader until SIGINT/SIGTERM.
     Emulate(EmulateArgs),
-    /// Personalize the adult reference card in process and read what is readable, narrating the APDUs.
+    /// Personalize the adult reference card in process, read the free zones, then PACE-CAN and the public zone, narrating the APDUs.
     Demo,
+    /// The test PKI (CSCA and document signer) that signs zone security objects.
+    Pki {
+        #[command(subcommand)]
+        what: PkiCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Create a test CSCA and document signer in DIR (refuses to overwrite).
+    Init {
+        /// Directory to write (created if missing).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,6 +65,59 @@ pub enum ReadCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The public zone: PACE with CAN or MRZ, the nine fields under secure
+    /// messaging, and its security object verified.
+    Public(PublicArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PublicArgs {
+    #[command(flatten)]
+    pub card: CardArgs,
+    #[command(flatten)]
+    pub password: PacePasswordArgs,
+    /// Trust the CSCA certificates in DIR and verify the document signer's chain.
+    #[arg(long, value_name = "DIR")]
+    pub trust: Option<PathBuf>,
+    /// Print JSON with the reference field names and a "security_object" report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The PACE password: exactly one of CAN or MRZ (chip.md: the public zone
+/// opens with either).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct PacePasswordArgs {
+    /// Card access number: the 6 digits printed on the card.
+    #[arg(long, value_name = "CAN", value_parser = parse_can)]
+    pub can: Option<PacePasswordInput>,
+    /// The three TD1 MRZ lines (30 characters each), separated by commas.
+    #[arg(long, value_name = "L1,L2,L3", value_parser = parse_mrz_lines)]
+    pub mrz: Option<PacePasswordInput>,
+    /// Document number, date of birth and date of expiry (YYMMDD), without check digits.
+    #[arg(long = "mrz-info", value_name = "DOCNO,DOB,EXPIRY", value_parser = parse_mrz_info)]
+    pub mrz_info: Option<PacePasswordInput>,
+}
+
+impl PacePasswordArgs {
+    /// The one password given (clap's group makes it exactly one).
+    pub fn input(&self) -> Option<&PacePasswordInput> {
+        self.can.as_ref().or(self.mrz.as_ref()).or(self.mrz_info.as_ref())
+    }
+}
+
+fn parse_can(text: &str) -> Result<PacePasswordInput, String> {
+    PacePasswordInput::can(text).map_err(|e| e.to_string())
+}
+
+fn parse_mrz_lines(text: &str) -> Result<PacePasswordInput, String> {
+    let lines: Vec<&str> = text.split(',').map(str::trim).collect();
+    MrzInfo::from_td1(&lines).map(PacePasswordInput::Mrz).map_err(|e| e.to_string())
+}
+
+fn parse_mrz_info(text: &str) -> Result<PacePasswordInput, String> {
+    MrzInfo::from_info_arg(text).map(PacePasswordInput::Mrz).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]

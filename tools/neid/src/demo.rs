@@ -1,11 +1,13 @@
 //! `neid demo`: personalizes the adult reference card in process and reads
-//! everything readable without authentication, narrating each APDU.
+//! everything readable without authentication, then runs PACE with the CAN
+//! and reads the public zone under secure messaging, narrating each APDU.
 
 use anyhow::Context;
 use profiles::Profile;
 use terminal::card::{INS_READ_BINARY, INS_SELECT};
 use terminal::household::HOUSEHOLD_AID;
-use terminal::{CardError, InProcessTransport, Response, Transport, TransportError, profile_card, tlv};
+use terminal::pace::{INS_GENERAL_AUTHENTICATE, INS_MSE, PacePasswordInput};
+use terminal::{CardError, InProcessTransport, Response, Transport, TransportError, tlv};
 
 use crate::apdu::format_response;
 
@@ -32,6 +34,8 @@ fn command_name(apdu: &[u8]) -> &'static str {
     match apdu.get(1) {
         Some(&INS_SELECT) => "SELECT",
         Some(&INS_READ_BINARY) => "READ BINARY",
+        Some(&INS_MSE) => "MSE:Set AT",
+        Some(&INS_GENERAL_AUTHENTICATE) => "GENERAL AUTHENTICATE",
         _ => "command",
     }
 }
@@ -55,9 +59,12 @@ impl<T: Transport> Transport for Narrated<T> {
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let profile = Profile::from_toml_str(ADULT_PROFILE).context("the embedded adult reference profile")?;
+    let mut profile = Profile::from_toml_str(ADULT_PROFILE).context("the embedded adult reference profile")?;
+    // Its `card.keys.pki` is relative to the profile file, which an embedded
+    // profile does not have: sign with a throw-away test PKI instead.
+    profile.card.keys.pki = None;
     println!("Personalizing the reference card \"{}\" in process (contact interface)…", profile.name);
-    let card = profile_card::personalize(&profile)?;
+    let card = emulator::personalize(&profile)?;
     let emulator = emulator::Emulator::new(card, emulator::Interface::Contact, None);
     let mut card = Narrated { inner: InProcessTransport::new(emulator) };
     println!("ATR {}", hex::encode_upper(card.atr()));
@@ -89,7 +96,19 @@ pub fn run() -> anyhow::Result<()> {
         },
         Err(error) => println!("   {error}"),
     }
-    println!("\nDone: everything readable without authentication was read.");
+
+    println!("\n5. PACE with the CAN {} printed on the card (ECDH Generic Mapping, TR-03110-3 B.11)", profile.holder.can);
+    println!("   then every command under secure messaging (CLA 0C, DO'87'/'97'/'8E'; answers DO'87'/'99'/'8E')");
+    let can = PacePasswordInput::can(&profile.holder.can).context("the reference profile's CAN")?;
+    let mut channel = terminal::establish_pace(&mut card, &can, &mut rand::rng())?;
+    let info = channel.info();
+    println!("   PACE done: {:?}, domain parameters {} ({:?})", info.protocol, info.domain_parameters.id(), info.domain_parameters);
+    let public = terminal::read_public(&mut channel)?;
+    println!("\n   The public zone, read under secure messaging:");
+    for line in public.to_string().lines() {
+        println!("   {line}");
+    }
+    println!("\nDone: the free zones were read in plain, the public zone after PACE with the CAN.");
     Ok(())
 }
 

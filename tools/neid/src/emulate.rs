@@ -4,7 +4,6 @@
 use std::sync::atomic::Ordering;
 
 use anyhow::Context;
-use terminal::profile_card;
 
 use crate::args::EmulateArgs;
 use crate::signals;
@@ -13,9 +12,9 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
     signals::install().context("installing the SIGINT/SIGTERM handler")?;
     let interface = args.interface.into();
     let mut emulator = match &args.state {
-        Some(dir) => profile_card::emulator_with_state(&args.profile, dir, interface)
+        Some(dir) => emulator::emulator_with_state(&args.profile, dir, interface)
             .with_context(|| format!("--state {}", dir.display()))?,
-        None => profile_card::emulator_from_profile(&args.profile, interface)
+        None => emulator::emulator_from_profile(&args.profile, interface)
             .with_context(|| format!("--profile {}", args.profile.display()))?,
     };
     tracing::info!(vpcd = %args.vpcd, interface = ?interface, "serving the card to vpcd");

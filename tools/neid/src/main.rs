@@ -5,6 +5,7 @@ mod args;
 mod demo;
 mod emulate;
 mod hexarg;
+mod pki;
 mod profile_check;
 mod read;
 mod readers;
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use args::{Cli, Command, ProfileCommand, ReadCommand};
+use args::{Cli, Command, PkiCommand, ProfileCommand, ReadCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,6 +30,8 @@ fn main() -> ExitCode {
         Command::Readers => readers::run(),
         Command::Apdu { card, apdus } => apdu::run(card, apdus),
         Command::Read { what: ReadCommand::Household { card, json } } => read::household(card, *json),
+        Command::Read { what: ReadCommand::Public(args) } => read::public(args),
+        Command::Pki { what: PkiCommand::Init { dir } } => crate::pki::init(dir),
         Command::Profile { what: ProfileCommand::Check { file } } => {
             return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }

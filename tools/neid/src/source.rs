@@ -1,7 +1,7 @@
 //! Opening the card a command talks to: a PC/SC reader or the in-process emulator.
 
 use anyhow::Context;
-use terminal::{PcscTransport, Transport, profile_card};
+use terminal::{PcscTransport, Transport};
 
 use crate::args::CardArgs;
 
@@ -9,7 +9,7 @@ use crate::args::CardArgs;
 pub fn open(card: &CardArgs) -> anyhow::Result<Box<dyn Transport>> {
     match &card.emulator {
         Some(profile) => {
-            let emulator = profile_card::emulator_from_profile(profile, card.interface.into())
+            let emulator = emulator::emulator_from_profile(profile, card.interface.into())
                 .with_context(|| format!("--emulator {}", profile.display()))?;
             Ok(Box::new(terminal::InProcessTransport::new(emulator)))
         }

@@ -3,79 +3,37 @@
 //!
 //! Needs `pcscd` and the vpcd driver (`/etc/reader.conf.d/vpcd`). When they are
 //! missing the test fails if `CI` is set and is skipped with a notice otherwise.
-//! A pcscd that is already running is reused and never stopped; whatever this
+//! pcscd comes from `neid-testbed` (one mechanism for every test and bench): a
+//! pcscd that is already running is reused and never stopped; whatever this
 //! test starts, it stops by PID (SIGTERM, then SIGKILL) even when it fails.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-const PCSCD_RUN_DIR: &str = "/run/pcscd";
-const PCSCD_PID_FILE: &str = "/run/pcscd/pcscd.pid";
-const VPCD_CONFIG: &str = "/etc/reader.conf.d/vpcd";
+use testbed::{ChildGuard, Pcscd, TestbedError, VPCD_PORT_0, VPCD_READER_0, wait_for_card, wait_for_no_card};
+
 /// vpcd's first reader, served on 127.0.0.1:35963.
-const VPCD_READER: &str = "Virtual PCD 00 00";
-const VPCD_ADDR: &str = "127.0.0.1:35963";
+const VPCD_READER: &str = VPCD_READER_0;
 const HOUSEHOLD_SELECT: &str = "00A4040C06D15800000101";
 const PUBLIC_SELECT: &str = "00A4040C06D15800000102";
 const PUBLIC_READ_SFI_01: &str = "00B0810000";
 const OPENSC_DEFAULT_DRIVER: &str =
     "app default { card_drivers = default; enable_default_driver = true; }\n";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+/// One slice of the card wait, between checks that `neid emulate` still runs.
+const CARD_POLL: Duration = Duration::from_millis(500);
+const READER_FREE_TIMEOUT: Duration = Duration::from_secs(10);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
-const STOP_GRACE: Duration = Duration::from_secs(5);
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Children this test started; stopped in reverse order on drop.
-struct Started {
-    children: Vec<(&'static str, Child)>,
-}
-
-impl Started {
-    /// SIGTERM, wait up to STOP_GRACE, then SIGKILL. Returns the exit status.
-    fn stop(name: &str, child: &mut Child) -> Option<std::process::ExitStatus> {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if let Ok(pid) = i32::try_from(child.id()) {
-            // SAFETY: plain kill(2) on the PID of a child we spawned and have not reaped.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let deadline = Instant::now() + STOP_GRACE;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = child.try_wait() {
-                return Some(status);
-            }
-            sleep(Duration::from_millis(50));
-        }
-        eprintln!("pcsc_e2e: {name} ignored SIGTERM; sending SIGKILL");
-        let _ = child.kill();
-        child.wait().ok()
-    }
-
-    /// Stops one child now (by name) and returns its exit status.
-    fn stop_named(&mut self, name: &str) -> Option<std::process::ExitStatus> {
-        let index = self.children.iter().position(|(n, _)| *n == name)?;
-        let (name, mut child) = self.children.remove(index);
-        Self::stop(name, &mut child)
-    }
-}
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        while let Some((name, mut child)) = self.children.pop() {
-            Self::stop(name, &mut child);
-        }
-    }
-}
-
-fn pcscd_binary() -> Option<PathBuf> {
-    ["/usr/sbin/pcscd", "/usr/bin/pcscd", "/sbin/pcscd"].iter().map(PathBuf::from).find(|p| p.is_file())
+fn vpcd_addr() -> String {
+    format!("127.0.0.1:{VPCD_PORT_0}")
 }
 
 /// Missing tools: a failure in CI, a printed notice elsewhere.
@@ -87,22 +45,6 @@ fn missing(what: &str) {
         panic!("{message} (CI is set: a missing tool is a failure)");
     }
     eprintln!("{message}\npcsc_e2e: SKIPPED (set CI=1 to make this a failure)");
-}
-
-/// A pcscd that already runs: its PID file names a live process, or (the PID
-/// file may not be written yet, or may be gone) a process named `pcscd` exists.
-fn running_pcscd() -> Option<u32> {
-    let from_pid_file = std::fs::read_to_string(PCSCD_PID_FILE)
-        .ok()
-        .and_then(|text| text.trim().parse::<u32>().ok())
-        .filter(|pid| Path::new(&format!("/proc/{pid}")).exists());
-    from_pid_file.or_else(|| {
-        std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
-            (comm.trim() == "pcscd").then_some(pid)
-        })
-    })
 }
 
 fn neid() -> Command {
@@ -136,84 +78,69 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Waits until the vpcd reader shows a card; returns its ATR (via the pcsc crate).
-fn wait_for_card(started: &mut Started, log: &Path) -> Vec<u8> {
+/// Waits until the vpcd reader shows a card, failing at once (with the
+/// emulator's log) if `neid emulate` exits; returns the ATR pcscd reports.
+fn wait_for_emulated_card(emulate: &mut ChildGuard, log: &Path) -> Vec<u8> {
     let deadline = Instant::now() + STARTUP_TIMEOUT;
-    let mut last = String::from("nothing yet");
-    while Instant::now() < deadline {
-        if let Some((_, emulate)) = started.children.iter_mut().find(|(n, _)| *n == "neid emulate")
-            && let Ok(Some(status)) = emulate.try_wait()
-        {
+    loop {
+        if let Some(status) = emulate.try_exit_status() {
             let emulator_log = std::fs::read_to_string(log).unwrap_or_default();
             panic!("neid emulate exited early ({status}):\n{emulator_log}");
         }
-        match terminal::list_readers() {
-            Ok(readers) => {
-                if let Some(atr) = readers.iter().find(|r| r.name == VPCD_READER).and_then(|r| r.atr.clone()) {
-                    if atr == emulator::atr::contact_atr() {
-                        return atr;
-                    }
-                    // vpcd serves one card per slot: another card client got there first.
-                    last = format!(
-                        "another card ({}) occupies {VPCD_READER}: is another emulator or vicc connected to {VPCD_ADDR}?",
-                        hex::encode_upper(&atr)
-                    );
-                } else {
-                    last = format!("{readers:?}");
-                }
+        match wait_for_card(VPCD_READER, CARD_POLL) {
+            Ok(_) => break,
+            Err(TestbedError::CardWaitTimeout { .. }) if Instant::now() < deadline => {}
+            Err(error) => {
+                let emulator_log = std::fs::read_to_string(log).unwrap_or_default();
+                panic!("no card in \"{VPCD_READER}\" after {STARTUP_TIMEOUT:?}: {error}\nemulator log:\n{emulator_log}");
             }
-            Err(error) => last = error.to_string(),
         }
-        sleep(Duration::from_millis(200));
     }
-    let emulator_log = std::fs::read_to_string(log).unwrap_or_default();
-    panic!("no card in \"{VPCD_READER}\" after {STARTUP_TIMEOUT:?}; last PC/SC view: {last}\nemulator log:\n{emulator_log}");
+    let readers = terminal::list_readers().expect("list readers");
+    readers
+        .iter()
+        .find(|r| r.name == VPCD_READER)
+        .and_then(|r| r.atr.clone())
+        .unwrap_or_else(|| panic!("{VPCD_READER} shows a card but no ATR: {readers:?}"))
 }
 
 #[test]
 fn household_and_public_zone_through_pcscd_and_vpcd() {
-    let Some(pcscd) = pcscd_binary() else {
-        return missing("pcscd is not installed");
+    let pcscd = match Pcscd::start_or_reuse() {
+        Ok(pcscd) => pcscd,
+        Err(error @ TestbedError::NotInstalled { .. }) => return missing(&error.to_string()),
+        Err(error) => panic!("pcsc_e2e: {error}"),
     };
-    if !Path::new(VPCD_CONFIG).is_file() {
-        return missing(&format!("the vpcd driver is not installed ({VPCD_CONFIG} missing)"));
-    }
-
-    let mut started = Started { children: Vec::new() };
-    match running_pcscd() {
-        Some(pid) => eprintln!("pcsc_e2e: reusing the running pcscd (PID {pid}); it will not be stopped"),
-        None => {
-            std::fs::create_dir_all(PCSCD_RUN_DIR).expect("create /run/pcscd");
-            let child = Command::new(&pcscd)
-                .arg("--foreground")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start pcscd --foreground");
-            eprintln!("pcsc_e2e: started pcscd (PID {})", child.id());
-            started.children.push(("pcscd", child));
-        }
-    }
+    eprintln!(
+        "pcsc_e2e: pcscd PID {} ({})",
+        pcscd.pid(),
+        if pcscd.started_here() { "started here" } else { "reused; it will not be stopped" }
+    );
+    // vpcd serves one card per slot: make sure no other card client holds it.
+    wait_for_no_card(VPCD_READER, READER_FREE_TIMEOUT).unwrap_or_else(|error| {
+        panic!("another card occupies {VPCD_READER} (another emulator or vicc on {}?): {error}", vpcd_addr())
+    });
 
     let state = tempfile::tempdir().expect("temporary state directory");
     let log_path = state.path().join("emulate.log");
     let log = File::create(&log_path).expect("emulator log file");
     let profile = workspace().join("profiles/reference/adult.toml");
-    let emulate = neid()
-        .args(["emulate", "--profile"])
-        .arg(&profile)
-        .arg("--state")
-        .arg(state.path().join("card"))
-        .args(["--vpcd", VPCD_ADDR])
-        .env("RUST_LOG", "debug")
-        .stdout(log.try_clone().expect("log handle"))
-        .stderr(log)
-        .spawn()
-        .expect("start neid emulate");
-    started.children.push(("neid emulate", emulate));
+    let mut emulate = ChildGuard::spawn(
+        "neid emulate",
+        neid()
+            .args(["emulate", "--profile"])
+            .arg(&profile)
+            .arg("--state")
+            .arg(state.path().join("card"))
+            .args(["--vpcd", &vpcd_addr()])
+            .env("RUST_LOG", "debug")
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log),
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
 
     // The ATR as the pcsc crate sees it (no pcsc_scan needed).
-    let atr = wait_for_card(&mut started, &log_path);
+    let atr = wait_for_emulated_card(&mut emulate, &log_path);
     assert_eq!(atr, emulator::atr::contact_atr(), "ATR through pcscd");
     assert!(state.path().join("card/state.json").is_file(), "the personalized card is persisted at once");
 
@@ -267,7 +194,7 @@ fn household_and_public_zone_through_pcscd_and_vpcd() {
     }
 
     // A clean stop: SIGTERM ends `neid emulate` with status 0.
-    let status = started.stop_named("neid emulate").expect("neid emulate exit status");
+    let status = emulate.stop().expect("neid emulate exit status");
     assert!(status.success(), "neid emulate after SIGTERM: {status}\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(log.contains("apdu"), "RUST_LOG=debug logs one line per APDU:\n{log}");

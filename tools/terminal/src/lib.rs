@@ -3,22 +3,26 @@
 //! Every card is reached through [`Transport`] (APDU bytes in, bytes out):
 //! a PC/SC reader ([`PcscTransport`]) or the emulator in process
 //! ([`InProcessTransport`]). Above it: SELECT / READ BINARY helpers
-//! ([`card`]) and the zone readers ([`household`]).
+//! ([`card`]), the zone readers ([`household`], [`public`]), and PACE
+//! ([`pace`]) opening a secure-messaging channel ([`secure_channel`]).
 
 pub mod card;
 pub mod household;
 pub mod in_process;
+pub mod pace;
 pub mod pcsc_transport;
-pub mod profile_card;
 pub mod public;
 pub mod reader_select;
+pub mod secure_channel;
 pub mod tlv;
 pub mod transport;
 
 pub use card::{CardError, Response, read_binary_all, read_binary_sfi, select_aid, sw_meaning};
 pub use household::{Household, HouseholdError, read_household};
 pub use in_process::InProcessTransport;
+pub use pace::{MrzInfo, MrzInputError, PaceFailure, PacePasswordInput, establish_pace};
 pub use pcsc_transport::{PcscTransport, list_readers};
 pub use public::{PublicData, PublicEf, PublicError, read_public};
+pub use secure_channel::{ChannelInfo, SecureChannel};
 pub use reader_select::{ReaderInfo, ReaderSelectError, select_reader};
 pub use transport::{Transport, TransportError};

@@ -31,6 +31,14 @@ pub enum TransportError {
     /// The in-process emulator could not be built or refused the APDU.
     #[error("emulator: {0}")]
     Emulator(String),
+    /// Secure messaging failed (bad MAC, missing DO'99', unprotected answer…):
+    /// the session keys are gone and the channel is closed (TR-03110-3 F.3).
+    #[error("{0}")]
+    SecureMessaging(card_os::protocol::SmError),
+    /// A command was sent on a secure channel that an earlier SM error or a
+    /// reset already closed; establish PACE again.
+    #[error("secure messaging channel is closed (an earlier SM error or a reset ended it): run PACE again")]
+    ChannelClosed,
 }
 
 /// A way to reach one card.
@@ -46,6 +54,21 @@ pub trait Transport {
 
     /// A name for people: the reader name, or "in-process emulator".
     fn name(&self) -> String;
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn atr(&self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        (**self).reset()
+    }
+    fn name(&self) -> String {
+        (**self).name()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {

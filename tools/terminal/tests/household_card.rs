@@ -2,9 +2,8 @@
 //! in process), including CNS annotations and both interfaces.
 
 use applets::{CnsAnnotation, Division, HouseholdInput, PersoInput};
-use emulator::{Emulator, Interface};
+use emulator::{Emulator, Interface, NeidCard};
 use terminal::household::{self, CnsAnnotation as ReadCns};
-use terminal::profile_card::NeidCard;
 use terminal::{InProcessTransport, Transport, card};
 
 fn input() -> PersoInput {

@@ -18,7 +18,7 @@ pub mod vicc;
 
 pub use child::ChildGuard;
 pub use error::TestbedError;
-pub use pcscd::Pcscd;
+pub use pcscd::{Pcscd, detect_running_pcscd};
 pub use reader::{list_readers, wait_for_card, wait_for_no_card};
 pub use vicc::Vicc;
 

@@ -53,7 +53,7 @@ impl Pcscd {
         PCSCD.locate()?;
         VPCD_DRIVER.locate()?;
         VPCD_CONFIG.locate()?;
-        if let Some(pid) = running_pcscd(Path::new(PCSCD_PID_FILE)) {
+        if let Some(pid) = detect_running_pcscd() {
             return Ok(Self { pid, started: None });
         }
         Self::start()
@@ -94,7 +94,7 @@ impl Pcscd {
             if let Some(status) = guard.try_exit_status() {
                 // Another test may have started pcscd between our check and
                 // our spawn: ours then exits, and theirs is reused.
-                if let Some(other) = running_pcscd(Path::new(PCSCD_PID_FILE)) {
+                if let Some(other) = detect_running_pcscd().filter(|&other| other != pid) {
                     return Ok(Self {
                         pid: other,
                         started: None,
@@ -159,6 +159,48 @@ fn log_tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The PID of the machine's running pcscd, if any: the one its PID file
+/// names when that process is alive and is pcscd, else any live process
+/// named pcscd (the PID file may not be written yet, may be gone, or pcscd
+/// may have been started with another run directory).
+pub fn detect_running_pcscd() -> Option<u32> {
+    running_pcscd(Path::new(PCSCD_PID_FILE)).or_else(|| pcscd_in_proc(Path::new(PROC_DIR)))
+}
+
+/// Where Linux shows its processes, one directory per PID.
+const PROC_DIR: &str = "/proc";
+
+/// The lowest PID under `proc_dir` whose `comm` is pcscd (the first one
+/// started, normally the only one), if any.
+pub fn pcscd_in_proc(proc_dir: &Path) -> Option<u32> {
+    std::fs::read_dir(proc_dir)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            (comm.trim_end() == PCSCD_COMM && !is_zombie(&entry.path())).then_some(pid)
+        })
+        .min()
+}
+
+/// The process has exited but was not reaped yet (state `Z` in
+/// `/proc/<pid>/stat`, proc(5)): it serves no socket. Unknown counts as live.
+fn is_zombie(process_dir: &Path) -> bool {
+    std::fs::read_to_string(process_dir.join("stat"))
+        .ok()
+        .and_then(|stat| {
+            // "pid (comm) S ...": comm may contain spaces and parentheses,
+            // so the state is the first field after the last ')'.
+            let after_comm = &stat[stat.rfind(')')? + 1..];
+            after_comm
+                .split_whitespace()
+                .next()
+                .map(|state| state == "Z")
+        })
+        .unwrap_or(false)
 }
 
 /// The PID of a live pcscd named by `pid_file`, if any.
@@ -234,6 +276,33 @@ mod tests {
         std::fs::write(&pid_file, "garbage").unwrap();
         assert_eq!(running_pcscd(&pid_file), None);
         assert_eq!(running_pcscd(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn finds_pcscd_by_process_name() {
+        // A fake /proc: PID 7 is a shell, PIDs 42 and 12 are pcscd, "self"
+        // and files without comm are ignored.
+        let proc_dir = tempfile::tempdir().unwrap();
+        for (pid, comm) in [
+            ("7", "sh\n"),
+            ("42", "pcscd\n"),
+            ("12", "pcscd\n"),
+            ("self", "pcscd\n"),
+        ] {
+            let dir = proc_dir.path().join(pid);
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("comm"), comm).unwrap();
+        }
+        std::fs::create_dir(proc_dir.path().join("99")).unwrap();
+        assert_eq!(pcscd_in_proc(proc_dir.path()), Some(12));
+        // An exited, unreaped pcscd is not running.
+        std::fs::write(proc_dir.path().join("12/stat"), "12 (pcscd) Z 1 12 12 0").unwrap();
+        std::fs::write(proc_dir.path().join("42/stat"), "42 (pcscd) S 1 42 42 0").unwrap();
+        assert_eq!(pcscd_in_proc(proc_dir.path()), Some(42));
+        std::fs::write(proc_dir.path().join("12/comm"), "pcscd-helper\n").unwrap();
+        std::fs::write(proc_dir.path().join("42/comm"), "bash\n").unwrap();
+        assert_eq!(pcscd_in_proc(proc_dir.path()), None);
+        assert_eq!(pcscd_in_proc(&proc_dir.path().join("missing")), None);
     }
 
     #[test]

@@ -1,0 +1,284 @@
+//! Personalization from a profile: the profile (neid-profiles) mapped to the
+//! card manager's input (`applets::PersoInput`), and the card built from it.
+//!
+//! The profile is checked first: a profile with rule violations is refused
+//! with the same messages `neid profile check` prints.
+//!
+//! The document signer of the zone security objects comes from the
+//! profile's `card.keys.pki` directory (`pki::load`). A profile without one
+//! gets a throw-away test PKI made in memory (`pki::TestPki::generate`) from
+//! the profile's seed, or from the OS without a seed; readers cannot trust
+//! it, and its certificates are dated from the moment of personalization.
+//! Everything else is a function of the profile: personalizing one profile
+//! twice gives the same card image, except for those certificate dates when
+//! the PKI is a throw-away one.
+
+use applets::{
+    CnsAnnotation, Division, HouseholdInput, MrzPassword, PacePasswords, PaceSetup, PersoInput,
+};
+use card_os::protocol::{PaceCipher, StandardizedDomainParameters};
+use card_os::security::{AccessCondition, TerminalRight};
+use pki::{DocumentSigner, TestPki};
+use profiles::holder::ZhField;
+use profiles::mrz::{L1_DOCUMENT_NUMBER, Td1};
+use profiles::{AesKeyLength, PaceDomain, Profile, TerminateAccess};
+
+use crate::neid_card::NeidCard;
+use crate::public_zone::public_zone;
+use crate::randomness::{CardRandomness, EntropyError, PersoRngs, os_seeded};
+
+/// Why a card could not be personalized from a profile.
+#[derive(Debug, thiserror::Error)]
+pub enum PersonalizeError {
+    #[error("profile \"{name}\": {issues} (run `neid profile check` for details)")]
+    Invalid { name: String, issues: String },
+    #[error(
+        "profile \"{name}\": holder.cns11643: index {index} does not fit the one-byte character index of the card encoding"
+    )]
+    CnsIndex { name: String, index: usize },
+    #[error("profile \"{name}\": {field}: {reason}")]
+    Field {
+        name: String,
+        field: &'static str,
+        reason: String,
+    },
+    #[error("profile \"{name}\": card.keys.pki {dir}: {reason}")]
+    Pki {
+        name: String,
+        dir: String,
+        reason: String,
+    },
+    #[error("profile \"{name}\": signing the public zone's security object failed: {reason}")]
+    Sign { name: String, reason: String },
+    #[error(
+        "profile \"{name}\": card.keys.seed is absent, so the card's random source cannot be derived from it"
+    )]
+    NoSeed { name: String },
+    #[error("profile \"{name}\": personalization refused the input: {reason}")]
+    Refused { name: String, reason: String },
+    #[error("{0}")]
+    Entropy(#[from] EntropyError),
+}
+
+/// A freshly personalized card for `profile` (checked first: a profile with
+/// issues is refused), its random source seeded from the OS.
+pub fn personalize(profile: &Profile) -> Result<NeidCard, PersonalizeError> {
+    personalize_with(profile, CardRandomness::Os)
+}
+
+/// As [`personalize`], with the card's random source chosen by the caller
+/// (tests ask for [`CardRandomness::FromProfileSeed`]).
+pub fn personalize_with(
+    profile: &Profile,
+    randomness: CardRandomness,
+) -> Result<NeidCard, PersonalizeError> {
+    check(profile)?;
+    let mut rngs = PersoRngs::new(profile.card.keys.seed.as_ref())?;
+    let signer = document_signer(profile, &mut rngs)?;
+    let input = perso_input(profile, &signer)?;
+    let image = applets::personalize(&input).map_err(|error| PersonalizeError::Refused {
+        name: profile.name.clone(),
+        reason: error.to_string(),
+    })?;
+    let card_rng = match (randomness, rngs.card) {
+        (CardRandomness::Os, _) => os_seeded()?,
+        (CardRandomness::FromProfileSeed, Some(rng)) => rng,
+        (CardRandomness::FromProfileSeed, None) => {
+            return Err(PersonalizeError::NoSeed {
+                name: profile.name.clone(),
+            });
+        }
+    };
+    Ok(NeidCard::with_rng(image, Box::new(card_rng)))
+}
+
+fn check(profile: &Profile) -> Result<(), PersonalizeError> {
+    let issues = profile.check();
+    if issues.is_empty() {
+        return Ok(());
+    }
+    let issues = issues
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(PersonalizeError::Invalid {
+        name: profile.name.clone(),
+        issues,
+    })
+}
+
+/// The document signer: from `card.keys.pki`, else a throw-away test PKI.
+fn document_signer(
+    profile: &Profile,
+    rngs: &mut PersoRngs,
+) -> Result<DocumentSigner, PersonalizeError> {
+    let test_pki = match profile.pki_dir() {
+        Some(dir) => pki::load(&dir).map_err(|error| PersonalizeError::Pki {
+            name: profile.name.clone(),
+            dir: dir.display().to_string(),
+            reason: error.to_string(),
+        })?,
+        None => {
+            tracing::info!(profile = %profile.name, "no card.keys.pki: signing with a throw-away test PKI");
+            TestPki::generate(&mut rngs.pki).map_err(|error| PersonalizeError::Sign {
+                name: profile.name.clone(),
+                reason: error.to_string(),
+            })?
+        }
+    };
+    Ok(test_pki.document_signer)
+}
+
+/// The personalization input for `profile` (not checked: see
+/// [`personalize`]); `signer` signs the zone security objects.
+pub fn perso_input(
+    profile: &Profile,
+    signer: &DocumentSigner,
+) -> Result<PersoInput, PersonalizeError> {
+    let mrz = Td1::parse(&profile.holder.mrz).map_err(|error| PersonalizeError::Field {
+        name: profile.name.clone(),
+        field: "holder.mrz",
+        reason: error.to_string(),
+    })?;
+    let zones = &profile.card.zones;
+    let mut input = PersoInput::new(household_input(profile)?);
+    input.zones = applets::Zones {
+        icao: zones.icao,
+        household: zones.household,
+        public: zones.public,
+        encrypted: zones.encrypted,
+        certificate: zones.certificate,
+    };
+    input.terminate_rule = match profile.card.terminate_access {
+        TerminateAccess::RegistryOffice => {
+            AccessCondition::TerminalRight(TerminalRight::RegistryOffice)
+        }
+        TerminateAccess::Always => AccessCondition::Always,
+    };
+    input.scratch_ef_size = profile.card.scratch_ef_size.map(usize::from);
+    input.pace = pace_setup(profile)?;
+    input.passwords = pace_passwords(profile, &mrz);
+    // The card refuses contents for a disabled zone.
+    input.public = if zones.public {
+        Some(public_zone(profile, &mrz, signer)?)
+    } else {
+        None
+    };
+    Ok(input)
+}
+
+/// `card.pace`: the standardized domain parameters and the AES key length
+/// of id-PACE-ECDH-GM-AES-CBC-CMAC-* (ICAO 9303-11 §9.5.1, TR-03110-3 A.2.1.1).
+fn pace_setup(profile: &Profile) -> Result<PaceSetup, PersonalizeError> {
+    let unsupported = |field: &'static str, value: String| PersonalizeError::Field {
+        name: profile.name.clone(),
+        field,
+        reason: format!("{value} is not supported by the chip"),
+    };
+    let pace = &profile.card.pace;
+    let domain = match pace.domain() {
+        Some(PaceDomain::NistP256) => StandardizedDomainParameters::NistP256,
+        Some(PaceDomain::BrainpoolP256r1) => StandardizedDomainParameters::BrainpoolP256r1,
+        Some(PaceDomain::NistP384) => StandardizedDomainParameters::NistP384,
+        Some(PaceDomain::BrainpoolP384r1) => StandardizedDomainParameters::BrainpoolP384r1,
+        None => {
+            return Err(unsupported(
+                "card.pace.domain_parameter_id",
+                pace.domain_parameter_id.to_string(),
+            ));
+        }
+    };
+    let cipher = match pace.aes() {
+        Some(AesKeyLength::Aes128) => PaceCipher::Aes128,
+        Some(AesKeyLength::Aes192) => PaceCipher::Aes192,
+        Some(AesKeyLength::Aes256) => PaceCipher::Aes256,
+        None => {
+            return Err(unsupported(
+                "card.pace.aes_key_bits",
+                pace.aes_key_bits.to_string(),
+            ));
+        }
+    };
+    Ok(PaceSetup { domain, cipher })
+}
+
+/// The PACE passwords (chip.md "Passwords and counters"): the MRZ, the CAN,
+/// PIN1 as the PIN and the user code as the PUK.
+///
+/// The MRZ password takes the document number, date of birth and date of
+/// expiry as printed in the MRZ (ICAO 9303-11 §9.7.3), fillers included:
+/// the senior holder's expiry is `<<<<<<` (no renewal date). The card
+/// appends the check digits.
+fn pace_passwords(profile: &Profile, mrz: &Td1) -> PacePasswords {
+    let holder = &profile.holder;
+    let [line1, _, _] = mrz.lines();
+    PacePasswords {
+        mrz: Some(MrzPassword {
+            // Td1::parse checked the line is 30 ASCII characters.
+            document_number: line1.get(L1_DOCUMENT_NUMBER).unwrap_or_default().to_owned(),
+            date_of_birth: mrz.date_of_birth().to_owned(),
+            date_of_expiry: mrz.date_of_expiry().to_owned(),
+        }),
+        can: Some(holder.can.clone()),
+        pin: Some(holder.pin1.clone()),
+        puk: Some(holder.user_code.clone()),
+    }
+}
+
+/// The household zone: county, township, village (each with its CNS 11643
+/// annotations from `holder.cns11643`) and the neighbourhood.
+fn household_input(profile: &Profile) -> Result<HouseholdInput, PersonalizeError> {
+    let holder = &profile.holder;
+    let division = |field: ZhField, code: &str, name_zh: &str, name_en: &str| {
+        let mut division = Division::new(code, name_zh, name_en);
+        division.cns = cns_annotations(profile, field)?;
+        Ok::<_, PersonalizeError>(division)
+    };
+    Ok(HouseholdInput {
+        county: division(
+            ZhField::County,
+            &holder.county_code,
+            &holder.county,
+            &holder.county_en,
+        )?,
+        township: division(
+            ZhField::Township,
+            &holder.township_code,
+            &holder.township,
+            &holder.township_en,
+        )?,
+        village: division(
+            ZhField::Village,
+            &holder.village_code,
+            &holder.village,
+            &holder.village_en,
+        )?,
+        neighbourhood: holder.neighbourhood,
+    })
+}
+
+/// The CNS 11643 annotations of one Chinese field, in the card's encoding
+/// (one-byte character index).
+pub(crate) fn cns_annotations(
+    profile: &Profile,
+    field: ZhField,
+) -> Result<Vec<CnsAnnotation>, PersonalizeError> {
+    profile
+        .holder
+        .cns11643
+        .iter()
+        .filter(|c| c.field == field)
+        .map(|annotation| {
+            let index = u8::try_from(annotation.index).map_err(|_| PersonalizeError::CnsIndex {
+                name: profile.name.clone(),
+                index: annotation.index,
+            })?;
+            Ok(CnsAnnotation {
+                index,
+                plane: annotation.plane,
+                code: annotation.code,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,385 @@
+//! `neid pki init DIR`, and the security-object check of `neid read public`
+//! (docs/spec/security-object.md, "Verification").
+//!
+//! With trust anchors, `pki::verify_security_object` checks everything:
+//! structure, signature, messageDigest, chain, validity today. Without
+//! anchors (no `--trust`) the signature and the field hashes are still
+//! checked against the document signer certificate carried in the object;
+//! only the chain is "not checked".
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::asn1::OctetString;
+use der::{Decode, Sequence};
+use pki::{Certificate, DateTime, HashAlgorithm, PkiError};
+use serde_json::json;
+use spki::AlgorithmIdentifierOwned;
+
+/// `neid pki init DIR`.
+pub fn init(dir: &Path) -> anyhow::Result<()> {
+    let paths = pki::init(dir, &mut rand::rng()).map_err(|e| anyhow::anyhow!("pki init {}: {e}", dir.display()))?;
+    println!("test PKI written to {} (keys unencrypted: for emulated cards and tests only)", paths.dir.display());
+    for (what, path) in [
+        ("manifest", &paths.manifest),
+        ("CSCA certificate (PEM)", &paths.csca_certificate_pem),
+        ("CSCA certificate (DER)", &paths.csca_certificate_der),
+        ("CSCA private key", &paths.csca_private_key),
+        ("document signer certificate (PEM)", &paths.ds_certificate_pem),
+        ("document signer certificate (DER)", &paths.ds_certificate_der),
+        ("document signer private key", &paths.ds_private_key),
+    ] {
+        println!("  {what:<36}{}", path.display());
+    }
+    println!("CSCA: {}", pki::CSCA_SUBJECT);
+    println!("DS:   {}", pki::DS_SUBJECT);
+    println!("readers trust it with: neid read public --trust {}", dir.display());
+    Ok(())
+}
+
+/// How far the document signer's certificate was traced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chain {
+    /// Issued by this trust anchor, both valid today.
+    Verified { anchor: String },
+    /// No `--trust` given.
+    NotChecked,
+    /// `--trust` given but the chain does not hold.
+    Broken(String),
+}
+
+/// What a field's hash check gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCheck {
+    Ok,
+    HashMismatch,
+    NotCovered,
+}
+
+impl FieldCheck {
+    fn label(self) -> &'static str {
+        match self {
+            FieldCheck::Ok => "ok",
+            FieldCheck::HashMismatch => "hash mismatch",
+            FieldCheck::NotCovered => "not covered",
+        }
+    }
+}
+
+/// The verdict on a zone's security object and fields.
+#[derive(Debug, Clone)]
+pub struct SecurityObjectReport {
+    /// Signature and messageDigest: the signer's subject, or why not.
+    pub signature: Result<String, String>,
+    pub chain: Chain,
+    /// Field number (1-based) → result; empty when the signature failed.
+    pub fields: BTreeMap<u8, FieldCheck>,
+}
+
+impl SecurityObjectReport {
+    /// Signature good, chain not broken, every field proven.
+    pub fn valid(&self) -> bool {
+        self.signature.is_ok()
+            && !matches!(self.chain, Chain::Broken(_))
+            && !self.fields.is_empty()
+            && self.fields.values().all(|f| *f == FieldCheck::Ok)
+    }
+
+    /// One sentence naming what is wrong, `None` when valid.
+    pub fn problem(&self) -> Option<String> {
+        if let Err(e) = &self.signature {
+            return Some(format!("security object (EF.SOD 0110): {e}"));
+        }
+        if let Chain::Broken(e) = &self.chain {
+            return Some(format!("security object (EF.SOD 0110): {e}"));
+        }
+        let bad: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|(_, c)| **c != FieldCheck::Ok)
+            .map(|(n, c)| format!("field {n} ({}): {}", field_ef_name(*n), c.label()))
+            .collect();
+        if bad.is_empty() && self.fields.is_empty() {
+            return Some("security object (EF.SOD 0110): no field was checked".into());
+        }
+        (!bad.is_empty()).then(|| format!("public zone data altered: {}", bad.join("; ")))
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let chain = match &self.chain {
+            Chain::Verified { .. } => "verified".to_owned(),
+            Chain::NotChecked => "not checked".to_owned(),
+            Chain::Broken(e) => e.clone(),
+        };
+        let fields: serde_json::Map<String, serde_json::Value> =
+            self.fields.iter().map(|(n, c)| (n.to_string(), json!(c.label()))).collect();
+        let mut out = json!({
+            "valid": self.valid(),
+            "chain": chain,
+            "signature": match &self.signature { Ok(_) => "verified".to_owned(), Err(e) => e.clone() },
+            "fields": fields,
+        });
+        if let Ok(signer) = &self.signature {
+            out["signer"] = json!(signer);
+        }
+        if let Chain::Verified { anchor } = &self.chain {
+            out["anchor"] = json!(anchor);
+        }
+        out
+    }
+
+    /// Lines for the text output.
+    pub fn to_text(&self) -> String {
+        let mut out = String::from("security object (EF.SOD 0110)\n");
+        match &self.signature {
+            Ok(signer) => out.push_str(&format!("  signature           verified (document signer {signer})\n")),
+            Err(e) => out.push_str(&format!("  signature           FAILED: {e}\n")),
+        }
+        match &self.chain {
+            Chain::Verified { anchor } => {
+                out.push_str(&format!("  chain               verified (trust anchor {anchor})\n"))
+            }
+            Chain::NotChecked => out.push_str("  chain               not verified (no --trust)\n"),
+            Chain::Broken(e) => out.push_str(&format!("  chain               FAILED: {e}\n")),
+        }
+        for (n, check) in &self.fields {
+            out.push_str(&format!("  field {n} {:<21}{}\n", field_ef_name(*n), check.label()));
+        }
+        out.push_str(if self.valid() {
+            "  result              every field proven genuine"
+        } else {
+            "  result              NOT proven genuine"
+        });
+        out
+    }
+}
+
+fn field_ef_name(n: u8) -> &'static str {
+    terminal::PublicEf::ALL.get(usize::from(n).wrapping_sub(1)).map_or("?", |ef| ef.name())
+}
+
+/// Verify `sod` and check `fields[n-1]` as field n. `trust` = `None`: no `--trust`.
+pub fn check_security_object(
+    sod: &[u8],
+    fields: &[Vec<u8>],
+    trust: Option<&[Certificate]>,
+    now: DateTime,
+) -> SecurityObjectReport {
+    let unanchored = verify_without_chain(sod);
+    let (signature, hashes) = match unanchored {
+        Ok((signer, algorithm, hashes)) => (Ok(signer), Some((algorithm, hashes))),
+        Err(e) => (Err(e.to_string()), None),
+    };
+    let mut verified = None;
+    let chain = match trust {
+        None => Chain::NotChecked,
+        Some(anchors) => match pki::verify_security_object(sod, anchors, Some(now)) {
+            Ok(object) => {
+                let anchor = object.anchor_subject().to_owned();
+                verified = Some(object);
+                Chain::Verified { anchor }
+            }
+            Err(e) => Chain::Broken(e.to_string()),
+        },
+    };
+    let mut checks = BTreeMap::new();
+    for (i, content) in fields.iter().enumerate() {
+        let n = (i + 1) as u8;
+        let check = match (&verified, &hashes) {
+            // The full verification's own check (security-object.md "Verification").
+            (Some(object), _) => match object.check_field(n, content) {
+                Ok(()) => FieldCheck::Ok,
+                Err(pki::FieldMismatch::HashDiffers { .. }) => FieldCheck::HashMismatch,
+                Err(pki::FieldMismatch::NotCovered { .. }) => FieldCheck::NotCovered,
+            },
+            (None, Some((algorithm, hashes))) => match hashes.get(&n) {
+                None => FieldCheck::NotCovered,
+                Some(signed) if algorithm.digest(content) == *signed => FieldCheck::Ok,
+                Some(_) => FieldCheck::HashMismatch,
+            },
+            (None, None) => continue,
+        };
+        checks.insert(n, check);
+    }
+    SecurityObjectReport { signature, chain, fields: checks }
+}
+
+/// ICAO 9303-10 §4.6.2.2 LDSSecurityObject (v0), decoded here only to read
+/// the signed hashes when no trust anchor is given.
+#[derive(Sequence)]
+struct LdsSecurityObject {
+    version: u8,
+    hash_algorithm: AlgorithmIdentifierOwned,
+    data_group_hash_values: Vec<DataGroupHash>,
+}
+
+#[derive(Sequence)]
+struct DataGroupHash {
+    data_group_number: u8,
+    data_group_hash_value: OctetString,
+}
+
+type SignedHashes = (String, HashAlgorithm, BTreeMap<u8, Vec<u8>>);
+
+/// Steps 1–5 and 8 of the verification without a trust anchor: the signature
+/// with the document signer key in the object, and messageDigest.
+///
+/// `pki::verify_security_object` runs them in order and reaches the chain
+/// (step 6) only when they hold, so with no anchor at all "no trust anchor
+/// named …" means structure, signature and digest were verified. (A
+/// `pki::verify_without_chain` returning the hashes would replace this.)
+fn verify_without_chain(sod: &[u8]) -> Result<SignedHashes, PkiError> {
+    match pki::verify_security_object(sod, &[], None) {
+        Err(PkiError::ChainBroken { reason }) if reason.starts_with(NO_ANCHOR_PREFIX) => {}
+        Err(other) => return Err(other),
+        // Cannot happen with no anchors; the chain is not what is asked here.
+        Ok(_) => {}
+    }
+    let malformed = |what: &str, e: der::Error| PkiError::Malformed { what: format!("{what}: {e}") };
+    let content_info = ContentInfo::from_der(pki::content_info_of(sod)?).map_err(|e| malformed("ContentInfo", e))?;
+    let signed_data: SignedData = content_info.content.decode_as().map_err(|e| malformed("SignedData", e))?;
+    let signer = signer_subject(&signed_data).ok_or(PkiError::UnknownSigner)?;
+    let econtent: OctetString = signed_data
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or_else(|| PkiError::Malformed { what: "eContent is absent".into() })?
+        .decode_as()
+        .map_err(|e| malformed("eContent", e))?;
+    let lds = LdsSecurityObject::from_der(econtent.as_bytes()).map_err(|e| malformed("LDSSecurityObject", e))?;
+    if lds.version != 0 {
+        return Err(PkiError::Malformed { what: format!("LDSSecurityObject version {} (v0 only)", lds.version) });
+    }
+    let algorithm = [HashAlgorithm::Sha256, HashAlgorithm::Sha384]
+        .into_iter()
+        .find(|a| a.oid() == lds.hash_algorithm.oid)
+        .ok_or_else(|| PkiError::UnsupportedAlgorithm {
+            what: "LDSSecurityObject hashAlgorithm",
+            oid: lds.hash_algorithm.oid.to_string(),
+        })?;
+    let hashes = lds
+        .data_group_hash_values
+        .into_iter()
+        .map(|h| (h.data_group_number, h.data_group_hash_value.as_bytes().to_vec()))
+        .collect();
+    Ok((signer, algorithm, hashes))
+}
+
+/// How `pki` words a chain error when no anchor has the DS issuer's name.
+const NO_ANCHOR_PREFIX: &str = "no trust anchor named";
+
+/// Subject of the certificate the SignerInfo names (issuerAndSerialNumber).
+fn signer_subject(signed_data: &SignedData) -> Option<String> {
+    let info = signed_data.signer_infos.0.iter().next()?;
+    let SignerIdentifier::IssuerAndSerialNumber(id) = &info.sid else { return None };
+    signed_data.certificates.as_ref()?.0.iter().find_map(|choice| match choice {
+        CertificateChoices::Certificate(c)
+            if c.tbs_certificate().issuer() == &id.issuer
+                && c.tbs_certificate().serial_number() == &id.serial_number =>
+        {
+            Some(c.tbs_certificate().subject().to_string())
+        }
+        _ => None,
+    })
+}
+
+/// `--trust DIR`: the CA certificates of the directory.
+pub fn load_trust(dir: &Path) -> anyhow::Result<Vec<Certificate>> {
+    // PkiError's message already holds its source: no context chain, one line.
+    pki::load_trust(dir).map_err(|e| anyhow::anyhow!("--trust {}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    const FIELDS: [&[u8]; 3] = [b"\xA1\x03\x80\x01A", b"\xA2\x03\x80\x01B", b"\xA3\x03\x80\x01C"];
+
+    fn signed(seed: u64) -> (pki::TestPki, Vec<u8>) {
+        let test_pki = pki::TestPki::generate(&mut StdRng::seed_from_u64(seed)).expect("test PKI");
+        let numbered: Vec<(u8, &[u8])> = FIELDS.iter().enumerate().map(|(i, f)| (i as u8 + 1, *f)).collect();
+        let sod = pki::sign_security_object(HashAlgorithm::Sha384, &numbered, &test_pki.document_signer).expect("SOD");
+        (test_pki, sod)
+    }
+
+    fn contents() -> Vec<Vec<u8>> {
+        FIELDS.iter().map(|f| f.to_vec()).collect()
+    }
+
+    fn now() -> DateTime {
+        DateTime::from_system_time(std::time::SystemTime::now()).expect("clock")
+    }
+
+    #[test]
+    fn without_trust_signature_and_fields_are_checked_chain_not() {
+        let (_, sod) = signed(1);
+        let report = check_security_object(&sod, &contents(), None, now());
+        assert!(report.valid(), "{report:?}");
+        assert_eq!(report.chain, Chain::NotChecked);
+        assert!(report.signature.as_ref().is_ok_and(|s| s.contains("Document Signer")));
+        assert_eq!(report.to_json()["chain"], "not checked");
+        assert_eq!(report.problem(), None);
+    }
+
+    #[test]
+    fn with_its_csca_the_chain_verifies() {
+        let (test_pki, sod) = signed(2);
+        let report = check_security_object(&sod, &contents(), Some(std::slice::from_ref(&test_pki.csca)), now());
+        assert!(matches!(report.chain, Chain::Verified { .. }), "{report:?}");
+        assert!(report.valid());
+        assert_eq!(report.to_json()["fields"]["3"], "ok");
+    }
+
+    #[test]
+    fn an_altered_field_is_named() {
+        let (_, sod) = signed(3);
+        let mut altered = contents();
+        altered[1] = b"\xA2\x03\x80\x01X".to_vec();
+        let report = check_security_object(&sod, &altered, None, now());
+        assert!(!report.valid());
+        assert_eq!(report.fields[&2], FieldCheck::HashMismatch);
+        assert_eq!(report.fields[&1], FieldCheck::Ok);
+        assert_eq!(report.to_json()["fields"]["2"], "hash mismatch");
+        let problem = report.problem().expect("a problem");
+        assert!(problem.contains("field 2 (EF.IdNumber"), "{problem}");
+    }
+
+    #[test]
+    fn a_field_the_object_does_not_cover_is_not_proven() {
+        let (_, sod) = signed(4);
+        let mut more = contents();
+        more.push(b"\xA4\x03\x80\x01D".to_vec());
+        let report = check_security_object(&sod, &more, None, now());
+        assert_eq!(report.fields[&4], FieldCheck::NotCovered);
+        assert!(!report.valid());
+    }
+
+    #[test]
+    fn a_bad_signature_fails_even_without_trust() {
+        let (_, mut sod) = signed(5);
+        // The last bytes are the DER ECDSA signature's s: flip one.
+        let last = sod.len() - 1;
+        sod[last] ^= 0x01;
+        let report = check_security_object(&sod, &contents(), None, now());
+        assert!(!report.valid());
+        assert!(report.fields.is_empty(), "no field is proven by a bad object");
+        let problem = report.problem().expect("a problem");
+        assert!(problem.contains("bad signature"), "{problem}");
+    }
+
+    #[test]
+    fn a_foreign_csca_breaks_the_chain() {
+        let (_, sod) = signed(6);
+        let (foreign, _) = signed(7);
+        let report = check_security_object(&sod, &contents(), Some(std::slice::from_ref(&foreign.csca)), now());
+        assert!(matches!(&report.chain, Chain::Broken(e) if e.contains("chain broken")), "{report:?}");
+        assert!(report.signature.is_ok(), "the signature itself is fine");
+        assert!(!report.valid());
+        assert!(report.problem().is_some_and(|p| p.contains("chain broken")));
+    }
+}
