@@ -30,6 +30,7 @@ pub use init::{
 pub use manifest::MANIFEST_FILE;
 pub use security_object::{
     SOD_TAG, VerifiedSecurityObject, content_info_of, sign_security_object, verify_security_object,
+    verify_security_object_without_chain,
 };
 pub use trust::{CERTIFICATE_EXTENSIONS, load_trust};
 

@@ -226,7 +226,8 @@ pub struct VerifiedSecurityObject {
     hash_algorithm: HashAlgorithm,
     field_hashes: BTreeMap<u8, Vec<u8>>,
     signer: Certificate,
-    anchor_subject: String,
+    /// `None` when verified without a chain.
+    anchor_subject: Option<String>,
 }
 
 impl VerifiedSecurityObject {
@@ -262,9 +263,10 @@ impl VerifiedSecurityObject {
         &self.signer
     }
 
-    /// Subject of the trust anchor that issued the document signer.
-    pub fn anchor_subject(&self) -> &str {
-        &self.anchor_subject
+    /// Subject of the trust anchor that issued the document signer (`None`
+    /// when verified without a chain).
+    pub fn anchor_subject(&self) -> Option<&str> {
+        self.anchor_subject.as_deref()
     }
 }
 
@@ -286,6 +288,27 @@ fn malformed_der(what: &'static str) -> impl Fn(der::Error) -> PkiError {
 pub fn verify_security_object(
     sod: &[u8],
     trust: &[Certificate],
+    at: Option<DateTime>,
+) -> Result<VerifiedSecurityObject, PkiError> {
+    verify(sod, Some(trust), at)
+}
+
+/// Steps 1–4 and 6 of [`verify_security_object`] without step 5: the
+/// signature, the digest and the field hashes are checked against the
+/// document signer certificate carried in the object itself, but nothing says
+/// who issued it. For a reader given no trust anchors: it proves the fields
+/// unaltered since signing, not that the signer is genuine.
+pub fn verify_security_object_without_chain(
+    sod: &[u8],
+    at: Option<DateTime>,
+) -> Result<VerifiedSecurityObject, PkiError> {
+    verify(sod, None, at)
+}
+
+/// `trust = None`: the chain is not checked (no anchor).
+fn verify(
+    sod: &[u8],
+    trust: Option<&[Certificate]>,
     at: Option<DateTime>,
 ) -> Result<VerifiedSecurityObject, PkiError> {
     let content_info =
@@ -405,12 +428,17 @@ pub fn verify_security_object(
     }
 
     // 5. Chain to a trust anchor.
-    let anchor = find_anchor(signer, trust)?;
+    let anchor = match trust {
+        Some(trust) => Some(find_anchor(signer, trust)?),
+        None => None,
+    };
 
     // 6. Validity at the given instant.
     if let Some(at) = at {
         cert::check_validity(signer, at)?;
-        cert::check_validity(anchor, at)?;
+        if let Some(anchor) = anchor {
+            cert::check_validity(anchor, at)?;
+        }
     }
 
     let lds_object = LdsSecurityObject::from_der(econtent.as_bytes())
@@ -451,7 +479,7 @@ pub fn verify_security_object(
         hash_algorithm,
         field_hashes,
         signer: signer.clone(),
-        anchor_subject: cert::subject_of(anchor),
+        anchor_subject: anchor.map(cert::subject_of),
     })
 }
 

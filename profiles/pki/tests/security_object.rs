@@ -25,7 +25,7 @@ fn round_trip_nine_fields_sha384() {
     assert_eq!(verified.hash_algorithm(), HashAlgorithm::Sha384);
     assert_eq!(verified.field_hashes().len(), 9);
     assert_eq!(verified.signer_subject(), pki::DS_SUBJECT);
-    assert_eq!(verified.anchor_subject(), pki::CSCA_SUBJECT);
+    assert_eq!(verified.anchor_subject(), Some(pki::CSCA_SUBJECT));
     for (n, content) in &fields {
         verified.check_field(*n, content).unwrap();
         assert_eq!(
@@ -269,4 +269,29 @@ fn in_memory_pki_signs_like_the_one_on_disk() {
     let verified =
         pki::verify_security_object(&sod, std::slice::from_ref(&test_pki.csca), None).unwrap();
     verified.check_field(2, b"A123456789").unwrap();
+}
+
+#[test]
+fn without_chain_checks_signature_and_hashes_but_names_no_anchor() {
+    let f = fixture(27);
+    let (sod, fields) = signed(&f, HashAlgorithm::Sha384);
+    let verified = pki::verify_security_object_without_chain(&sod, None).unwrap();
+    assert_eq!(verified.anchor_subject(), None);
+    assert_eq!(verified.signer_subject(), pki::DS_SUBJECT);
+    for (n, content) in &fields {
+        verified.check_field(*n, content).unwrap();
+    }
+    // A signature that does not verify is still refused without a chain.
+    let mut tampered = sod.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    assert!(matches!(
+        pki::verify_security_object_without_chain(&tampered, None),
+        Err(PkiError::BadSignature | PkiError::Malformed { .. })
+    ));
+    // With an empty trust list the chained verification refuses it.
+    assert!(matches!(
+        pki::verify_security_object(&sod, &[], None),
+        Err(PkiError::ChainBroken { .. })
+    ));
 }

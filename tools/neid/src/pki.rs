@@ -10,14 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use cms::cert::CertificateChoices;
-use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier};
-use der::asn1::OctetString;
-use der::{Decode, Sequence};
-use pki::{Certificate, DateTime, HashAlgorithm, PkiError};
+use pki::{Certificate, DateTime};
 use serde_json::json;
-use spki::AlgorithmIdentifierOwned;
 
 /// `neid pki init DIR`.
 pub fn init(dir: &Path) -> anyhow::Result<()> {
@@ -168,122 +162,36 @@ pub fn check_security_object(
     trust: Option<&[Certificate]>,
     now: DateTime,
 ) -> SecurityObjectReport {
-    let unanchored = verify_without_chain(sod);
-    let (signature, hashes) = match unanchored {
-        Ok((signer, algorithm, hashes)) => (Ok(signer), Some((algorithm, hashes))),
-        Err(e) => (Err(e.to_string()), None),
-    };
-    let mut verified = None;
+    // Signature, digest and field hashes against the DS certificate in the object.
+    let unanchored = pki::verify_security_object_without_chain(sod, None);
+    let signature = unanchored.as_ref().map(|o| o.signer_subject()).map_err(|e| e.to_string());
+    let mut chain_verified = None;
     let chain = match trust {
         None => Chain::NotChecked,
         Some(anchors) => match pki::verify_security_object(sod, anchors, Some(now)) {
             Ok(object) => {
-                let anchor = object.anchor_subject().to_owned();
-                verified = Some(object);
+                let anchor = object.anchor_subject().unwrap_or_default().to_owned();
+                chain_verified = Some(object);
                 Chain::Verified { anchor }
             }
             Err(e) => Chain::Broken(e.to_string()),
         },
     };
+    // The full verification's own field check when the chain holds
+    // (security-object.md "Verification"), else the unanchored one.
     let mut checks = BTreeMap::new();
-    for (i, content) in fields.iter().enumerate() {
-        let n = (i + 1) as u8;
-        let check = match (&verified, &hashes) {
-            // The full verification's own check (security-object.md "Verification").
-            (Some(object), _) => match object.check_field(n, content) {
+    if let Some(object) = chain_verified.as_ref().or(unanchored.as_ref().ok()) {
+        for (i, content) in fields.iter().enumerate() {
+            let n = (i + 1) as u8;
+            let check = match object.check_field(n, content) {
                 Ok(()) => FieldCheck::Ok,
                 Err(pki::FieldMismatch::HashDiffers { .. }) => FieldCheck::HashMismatch,
                 Err(pki::FieldMismatch::NotCovered { .. }) => FieldCheck::NotCovered,
-            },
-            (None, Some((algorithm, hashes))) => match hashes.get(&n) {
-                None => FieldCheck::NotCovered,
-                Some(signed) if algorithm.digest(content) == *signed => FieldCheck::Ok,
-                Some(_) => FieldCheck::HashMismatch,
-            },
-            (None, None) => continue,
-        };
-        checks.insert(n, check);
+            };
+            checks.insert(n, check);
+        }
     }
     SecurityObjectReport { signature, chain, fields: checks }
-}
-
-/// ICAO 9303-10 §4.6.2.2 LDSSecurityObject (v0), decoded here only to read
-/// the signed hashes when no trust anchor is given.
-#[derive(Sequence)]
-struct LdsSecurityObject {
-    version: u8,
-    hash_algorithm: AlgorithmIdentifierOwned,
-    data_group_hash_values: Vec<DataGroupHash>,
-}
-
-#[derive(Sequence)]
-struct DataGroupHash {
-    data_group_number: u8,
-    data_group_hash_value: OctetString,
-}
-
-type SignedHashes = (String, HashAlgorithm, BTreeMap<u8, Vec<u8>>);
-
-/// Steps 1–5 and 8 of the verification without a trust anchor: the signature
-/// with the document signer key in the object, and messageDigest.
-///
-/// `pki::verify_security_object` runs them in order and reaches the chain
-/// (step 6) only when they hold, so with no anchor at all "no trust anchor
-/// named …" means structure, signature and digest were verified. (A
-/// `pki::verify_without_chain` returning the hashes would replace this.)
-fn verify_without_chain(sod: &[u8]) -> Result<SignedHashes, PkiError> {
-    match pki::verify_security_object(sod, &[], None) {
-        Err(PkiError::ChainBroken { reason }) if reason.starts_with(NO_ANCHOR_PREFIX) => {}
-        Err(other) => return Err(other),
-        // Cannot happen with no anchors; the chain is not what is asked here.
-        Ok(_) => {}
-    }
-    let malformed = |what: &str, e: der::Error| PkiError::Malformed { what: format!("{what}: {e}") };
-    let content_info = ContentInfo::from_der(pki::content_info_of(sod)?).map_err(|e| malformed("ContentInfo", e))?;
-    let signed_data: SignedData = content_info.content.decode_as().map_err(|e| malformed("SignedData", e))?;
-    let signer = signer_subject(&signed_data).ok_or(PkiError::UnknownSigner)?;
-    let econtent: OctetString = signed_data
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or_else(|| PkiError::Malformed { what: "eContent is absent".into() })?
-        .decode_as()
-        .map_err(|e| malformed("eContent", e))?;
-    let lds = LdsSecurityObject::from_der(econtent.as_bytes()).map_err(|e| malformed("LDSSecurityObject", e))?;
-    if lds.version != 0 {
-        return Err(PkiError::Malformed { what: format!("LDSSecurityObject version {} (v0 only)", lds.version) });
-    }
-    let algorithm = [HashAlgorithm::Sha256, HashAlgorithm::Sha384]
-        .into_iter()
-        .find(|a| a.oid() == lds.hash_algorithm.oid)
-        .ok_or_else(|| PkiError::UnsupportedAlgorithm {
-            what: "LDSSecurityObject hashAlgorithm",
-            oid: lds.hash_algorithm.oid.to_string(),
-        })?;
-    let hashes = lds
-        .data_group_hash_values
-        .into_iter()
-        .map(|h| (h.data_group_number, h.data_group_hash_value.as_bytes().to_vec()))
-        .collect();
-    Ok((signer, algorithm, hashes))
-}
-
-/// How `pki` words a chain error when no anchor has the DS issuer's name.
-const NO_ANCHOR_PREFIX: &str = "no trust anchor named";
-
-/// Subject of the certificate the SignerInfo names (issuerAndSerialNumber).
-fn signer_subject(signed_data: &SignedData) -> Option<String> {
-    let info = signed_data.signer_infos.0.iter().next()?;
-    let SignerIdentifier::IssuerAndSerialNumber(id) = &info.sid else { return None };
-    signed_data.certificates.as_ref()?.0.iter().find_map(|choice| match choice {
-        CertificateChoices::Certificate(c)
-            if c.tbs_certificate().issuer() == &id.issuer
-                && c.tbs_certificate().serial_number() == &id.serial_number =>
-        {
-            Some(c.tbs_certificate().subject().to_string())
-        }
-        _ => None,
-    })
 }
 
 /// `--trust DIR`: the CA certificates of the directory.
@@ -303,7 +211,7 @@ mod tests {
     fn signed(seed: u64) -> (pki::TestPki, Vec<u8>) {
         let test_pki = pki::TestPki::generate(&mut StdRng::seed_from_u64(seed)).expect("test PKI");
         let numbered: Vec<(u8, &[u8])> = FIELDS.iter().enumerate().map(|(i, f)| (i as u8 + 1, *f)).collect();
-        let sod = pki::sign_security_object(HashAlgorithm::Sha384, &numbered, &test_pki.document_signer).expect("SOD");
+        let sod = pki::sign_security_object(pki::HashAlgorithm::Sha384, &numbered, &test_pki.document_signer).expect("SOD");
         (test_pki, sod)
     }
 
