@@ -170,6 +170,40 @@ fn household_and_public_zone_through_pcscd_and_vpcd() {
         "{stdout}"
     );
 
+    // Issue 3: PACE through pcscd, the public zone under secure messaging,
+    // its security object verified to the committed test CSCA.
+    let trust = workspace().join("profiles/test-pki");
+    let adult_mrz = "IDTWN2100123450A123456789<<<<<,9003152M3603147TWN<<<<<<<<<<<3,WANG<<HSIAO<MING<<<<<<<<<<<<<<";
+    for password in [["--can", "012345"], ["--mrz", adult_mrz], ["--mrz-info", "210012345,900315,360314"]] {
+        let out = run({
+            let mut c = neid();
+            c.args(["read", "public", "--reader", "Virtual PCD", "--json", "--trust"]).arg(&trust).args(password);
+            c
+        });
+        assert!(out.status.success(), "read public {password:?}: {}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("read public prints JSON");
+        assert_eq!(json["name_zh"], "王小明", "{password:?}");
+        assert_eq!(json["id_number"], "A123456789");
+        assert_eq!(json["date_of_birth"], "1990-03-15");
+        assert_eq!(json["renewal_date"], "2036-03-14");
+        assert_eq!(json["card_number"], "210012345");
+        assert_eq!(json["security_object"]["valid"], true, "{json}");
+    }
+    // A wrong CAN fails clearly, non-zero, and leaves the card usable.
+    let out = run({
+        let mut c = neid();
+        c.args(["read", "public", "--reader", "Virtual PCD", "--can", "000000"]);
+        c
+    });
+    assert!(!out.status.success(), "a wrong CAN must fail");
+    assert!(text(&out.stderr).contains("PACE failed: wrong CAN (card answered 63"), "{}", text(&out.stderr));
+    let out = run({
+        let mut c = neid();
+        c.args(["read", "public", "--reader", "Virtual PCD", "--can", "012345", "--json"]);
+        c
+    });
+    assert!(out.status.success(), "right CAN after a wrong one: {}", text(&out.stderr));
+
     let out = run({
         let mut c = neid();
         c.arg("readers");
