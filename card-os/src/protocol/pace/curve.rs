@@ -137,6 +137,17 @@ impl StandardizedDomainParameters {
         Ok(point)
     }
 
+    /// `numerator · denominator⁻¹ mod n` for two private keys of this curve,
+    /// as a field-size scalar (PACE-CAM: CA_IC = SK_IC⁻¹·SK_map,IC, ICAO
+    /// 9303-11 §4.4.3.5.1). Both must be 1..n-1, so the result is too.
+    pub fn scalar_quotient(
+        self,
+        numerator: &[u8],
+        denominator: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, PaceError> {
+        dispatch!(self, quotient, numerator, denominator)
+    }
+
     /// The x-coordinate of an uncompressed point (the ECDH shared secret and
     /// Comp() of ICAO 9303-11 §9.4.4 / TR-03110-3 A.2.2.3).
     pub fn x_coordinate(self, point: &[u8]) -> Result<Vec<u8>, PaceError> {
@@ -263,4 +274,18 @@ where
     let s = decode_scalar::<C>(&padded).map_err(|_| PaceError::NonceLength)?;
     let h = decode_point::<C>(shared_point)?;
     encode_point::<C>(ProjectivePoint::<C>::generator() * s + h)
+}
+
+fn quotient<C>(numerator: &[u8], denominator: &[u8]) -> Result<Zeroizing<Vec<u8>>, PaceError>
+where
+    C: PaceCurve,
+    FieldBytesSize<C>: ModulusSize,
+    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
+{
+    let a = decode_scalar::<C>(numerator)?;
+    let b = decode_scalar::<C>(denominator)?;
+    let inverse: Option<Scalar<C>> = elliptic_curve::Field::invert(&b).into();
+    let inverse = inverse.ok_or(PaceError::InvalidPrivateKey)?;
+    let repr = Zeroizing::new((a * inverse).to_repr());
+    Ok(Zeroizing::new(repr.to_vec()))
 }

@@ -16,7 +16,9 @@ const SW_NO_PRECISE_DIAGNOSIS: u16 = 0x6F00;
 pub enum PaceError {
     /// parameterId not one of 12, 13, 15, 16.
     UnsupportedDomainParameters { id: u8 },
-    /// The protocol OID is not id-PACE-ECDH-GM-AES-CBC-CMAC-128/192/256.
+    /// The protocol OID is not id-PACE-ECDH-{GM,IM,CAM}-AES-CBC-CMAC-128/192/256,
+    /// or a step of another mapping was called for the run's protocol (e.g.
+    /// the Generic Mapping step on an Integrated Mapping run).
     UnsupportedProtocol,
     /// A private key outside 1..n-1 or of the wrong length.
     InvalidPrivateKey,
@@ -87,7 +89,7 @@ impl fmt::Display for PaceError {
                 "PACE domain parameters {id}: only 12 (NIST P-256), 13 (brainpoolP256r1), 15 (NIST P-384) and 16 (brainpoolP384r1) are supported"
             ),
             PaceError::UnsupportedProtocol => {
-                f.write_str("PACE protocol: only id-PACE-ECDH-GM-AES-CBC-CMAC-128/192/256 (0.4.0.127.0.7.2.2.4.2.2-4) are supported")
+                f.write_str("PACE protocol: only id-PACE-ECDH-GM/IM/CAM-AES-CBC-CMAC-128/192/256 (0.4.0.127.0.7.2.2.4.2/4/6.2-4) are supported, each run through the steps of its own mapping")
             }
             PaceError::InvalidPrivateKey => f.write_str("PACE private key must be 1..n-1 in field-size bytes"),
             PaceError::InvalidPublicKey => f.write_str(

@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use super::{PaceError, PaceProtocol};
+use super::{PaceError, PaceMapping, PaceProtocol};
 use crate::protocol::oid::{OID_TAG, ObjectIdentifier};
 use crate::protocol::tlv;
 
@@ -22,7 +22,7 @@ const TAG_SET: u16 = 0x31;
 /// b8 of the first INTEGER content byte: the value would be negative.
 const INTEGER_SIGN: u8 = 0x80;
 
-/// One PACEInfo of a protocol this chip speaks.
+/// One PACEInfo of a protocol we speak (ECDH with AES, any mapping).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PaceInfo {
     pub protocol: PaceProtocol,
@@ -52,11 +52,27 @@ pub fn encode_card_access(infos: &[PaceInfo]) -> Vec<u8> {
     tlv::build(TAG_SET, &inner)
 }
 
-/// The PACEInfos of an EF.CardAccess (or any SecurityInfos). SecurityInfos of
-/// other protocols (CA, TA, PACEDomainParameterInfo, PACE variants this chip
-/// does not speak) are skipped; a PACEInfo of ours with a version other than
-/// 2 or malformed DER is an error.
+/// The Generic Mapping PACEInfos of an EF.CardAccess (or any SecurityInfos),
+/// the protocols the chip offers. SecurityInfos of other protocols (CA, TA,
+/// PACEDomainParameterInfo, PACE variants the chip does not speak, and the
+/// Integrated and Chip Authentication Mappings) are skipped; a PACEInfo of
+/// ours with a version other than 2 or malformed DER is an error.
 pub fn decode_card_access(data: &[u8]) -> Result<Vec<PaceInfo>, PaceError> {
+    decode_pace_infos(data, |mapping| mapping == PaceMapping::Generic)
+}
+
+/// The PACEInfos of an EF.CardAccess in all three mappings a terminal runs:
+/// id-PACE-ECDH-{GM,IM,CAM}-AES-CBC-CMAC-128/192/256 (ICAO 9303-11 §9.2.1),
+/// in the file's order. Other SecurityInfos are skipped as in
+/// [`decode_card_access`].
+pub fn decode_card_access_all_mappings(data: &[u8]) -> Result<Vec<PaceInfo>, PaceError> {
+    decode_pace_infos(data, |_| true)
+}
+
+fn decode_pace_infos(
+    data: &[u8],
+    accept: impl Fn(PaceMapping) -> bool,
+) -> Result<Vec<PaceInfo>, PaceError> {
     let set = tlv::parse_single(data, TAG_SET)?.ok_or(malformed(
         "EF.CardAccess",
         "must be one DER SET OF SecurityInfo",
@@ -84,6 +100,9 @@ pub fn decode_card_access(data: &[u8]) -> Result<Vec<PaceInfo>, PaceError> {
         let Ok(protocol) = PaceProtocol::from_oid(&oid) else {
             continue;
         };
+        if !accept(protocol.mapping()) {
+            continue;
+        }
         let (version, parameter_id) = match &fields[1..] {
             [version] => (version, None),
             [version, parameter_id] => (version, Some(parameter_id)),
@@ -193,6 +212,44 @@ mod tests {
                 protocol: PaceProtocol::EcdhGmAesCbcCmac128,
                 parameter_id: Some(13)
             }]
+        );
+    }
+
+    /// A card offering GM, IM and CAM (plus a CA info): the chip's decoder
+    /// keeps GM only, the terminal's sees all three in file order.
+    #[test]
+    fn card_access_all_mappings() {
+        let card_access = h("3150 \
+             3012060A04007F0007020204060202010202010D \
+             3012060A04007F0007020204040202010202010D \
+             3012060A04007F0007020203020202010202010D \
+             3012060A04007F0007020204020402010202010F");
+        let gm = PaceInfo {
+            protocol: PaceProtocol::EcdhGmAesCbcCmac256,
+            parameter_id: Some(15),
+        };
+        let im = PaceInfo {
+            protocol: PaceProtocol::EcdhImAesCbcCmac128,
+            parameter_id: Some(13),
+        };
+        let cam = PaceInfo {
+            protocol: PaceProtocol::EcdhCamAesCbcCmac128,
+            parameter_id: Some(13),
+        };
+        assert_eq!(decode_card_access(&card_access).unwrap(), [gm]);
+        assert_eq!(
+            decode_card_access_all_mappings(&card_access).unwrap(),
+            [cam, im, gm]
+        );
+        // Version 1 of an IM info is an error for the terminal, skipped by the chip.
+        let bad_im = h("3114 3012060A04007F0007020204040202010102010D");
+        assert!(decode_card_access_all_mappings(&bad_im).is_err());
+        assert_eq!(decode_card_access(&bad_im).unwrap(), []);
+        let encoded = encode_card_access(&[im, gm, cam]);
+        assert_eq!(
+            decode_card_access_all_mappings(&encoded).unwrap(),
+            [gm, im, cam],
+            "DER order"
         );
     }
 

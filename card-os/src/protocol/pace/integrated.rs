@@ -117,7 +117,8 @@ fn sqrt_exponent<F: PrimeField>() -> Result<Vec<u64>, PaceError> {
     let mut end = digits.len();
     while end > 0 {
         let start = end.saturating_sub(16);
-        let chunk = core::str::from_utf8(&digits[start..end]).map_err(|_| PaceError::IdentityPoint)?;
+        let chunk =
+            core::str::from_utf8(&digits[start..end]).map_err(|_| PaceError::IdentityPoint)?;
         limbs.push(u64::from_str_radix(chunk, 16).map_err(|_| PaceError::IdentityPoint)?);
         end = start;
     }
@@ -170,4 +171,3 @@ pub(super) fn point_encoding<C: PrimeCurveParams>(random: &[u8]) -> Result<Vec<u
     point.extend_from_slice(&y.to_repr());
     Ok(point)
 }
-

@@ -144,10 +144,13 @@ pub enum GaTag {
     CertificationAuthorityReference = 0x87,
     /// Previous CVCA reference (step 4, optional).
     PreviousCertificationAuthorityReference = 0x88,
+    /// Encrypted chip authentication data A_IC (step 4 of PACE-CAM,
+    /// ICAO 9303-11 §4.4.4.2, TR-03110-3 B.11.2).
+    EncryptedChipAuthenticationData = 0x8A,
 }
 
 impl GaTag {
-    const ALL: [GaTag; 9] = [
+    const ALL: [GaTag; 10] = [
         GaTag::EncryptedNonce,
         GaTag::MappingDataPcd,
         GaTag::MappingDataPicc,
@@ -157,6 +160,7 @@ impl GaTag {
         GaTag::AuthenticationTokenPicc,
         GaTag::CertificationAuthorityReference,
         GaTag::PreviousCertificationAuthorityReference,
+        GaTag::EncryptedChipAuthenticationData,
     ];
 
     fn index(self) -> usize {
@@ -180,6 +184,9 @@ impl GaTag {
             GaTag::PreviousCertificationAuthorityReference => {
                 "GENERAL AUTHENTICATE DO'88' (previous CAR)"
             }
+            GaTag::EncryptedChipAuthenticationData => {
+                "GENERAL AUTHENTICATE DO'8A' (encrypted chip authentication data)"
+            }
         }
     }
 }
@@ -188,8 +195,12 @@ impl GaTag {
 /// command or response. Empty for the step-1 command (`7C 00`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DynamicAuthenticationData {
-    objects: [Option<Vec<u8>>; 9],
+    /// Indexed by tag − 0x80 (0x89 is never used).
+    objects: [Option<Vec<u8>>; DATA_OBJECT_SLOTS],
 }
+
+/// Slots for the tags 0x80..=0x8A.
+const DATA_OBJECT_SLOTS: usize = 11;
 
 impl DynamicAuthenticationData {
     /// No data objects: the step-1 command `7C 00`.
@@ -257,7 +268,7 @@ impl DynamicAuthenticationData {
                 .find(|&t| u16::from(t as u8) == object.tag)
                 .ok_or(PaceError::MalformedData {
                     field: "GENERAL AUTHENTICATE data",
-                    rule: "DO'7C' may only hold DOs 80 to 88 (TR-03110-3 B.11.2)",
+                    rule: "DO'7C' may only hold DOs 80 to 88 and 8A (TR-03110-3 B.11.2)",
                 })?;
             let slot = &mut out.objects[tag.index()];
             if slot.is_some() {
@@ -345,9 +356,14 @@ mod tests {
             "unknown DO"
         );
         assert_eq!(
-            MseSetAt::decode(&h("800A04007F00070202040402 830101")),
+            MseSetAt::decode(&h("800A04007F00070202040402 830101")).map(|m| m.protocol),
+            Ok(PaceProtocol::EcdhImAesCbcCmac128),
+            "integrated mapping is a known protocol (the chip checks it against its PACEInfos)"
+        );
+        assert_eq!(
+            MseSetAt::decode(&h("800A04007F00070202040101 830101")),
             Err(PaceError::UnsupportedProtocol),
-            "integrated mapping"
+            "DH generic mapping"
         );
         assert!(
             MseSetAt::decode(&h("800A04007F000702020402")).is_err(),
@@ -388,6 +404,10 @@ mod tests {
         );
         assert!(
             DynamicAuthenticationData::decode(&h("7C03 890100")).is_err(),
+            "unknown DO"
+        );
+        assert!(
+            DynamicAuthenticationData::decode(&h("7C03 8B0100")).is_err(),
             "unknown DO"
         );
         assert!(

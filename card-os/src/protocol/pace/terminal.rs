@@ -4,6 +4,11 @@
 //! → `map_nonce` → `<TerminalMapped>` → `agree_keys` → `<TerminalKeysAgreed>` →
 //! `authenticate` → [`PaceResult`]. Each step returns what the terminal sends
 //! next in GENERAL AUTHENTICATE.
+//!
+//! The other mappings reuse these states and replace one step: the
+//! Integrated Mapping steps 1–2 (`decrypt_nonce_integrated`, `map_integrated`)
+//! are in `im.rs`, the Chip Authentication Mapping step 4 (`authenticate_cam`)
+//! in `cam.rs`. Each step checks that it belongs to the run's mapping.
 
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
@@ -11,32 +16,42 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::token::{self, AUTHENTICATION_TOKEN_LEN, NONCE_LEN};
-use super::{PaceError, PaceProtocol, PaceResult, StandardizedDomainParameters};
+use super::{PaceError, PaceMapping, PaceProtocol, PaceResult, StandardizedDomainParameters};
 use crate::protocol::kdf::{KdfCounter, PacePassword, PaceSecret, kdf};
 
 /// A terminal-side PACE run in state `S`.
 pub struct PaceTerminal<S> {
-    protocol: PaceProtocol,
-    domain: StandardizedDomainParameters,
-    password: PacePassword,
-    state: S,
+    pub(super) protocol: PaceProtocol,
+    pub(super) domain: StandardizedDomainParameters,
+    pub(super) password: PacePassword,
+    pub(super) state: S,
 }
 
 /// Before GA step 1: the password key is known.
 pub struct TerminalInitialized {
-    k_pi: Zeroizing<Vec<u8>>,
+    pub(super) k_pi: Zeroizing<Vec<u8>>,
 }
 
-/// After GA step 1: s decrypted, the mapping key pair chosen.
+/// After GA step 1: s decrypted and the terminal's mapping data chosen.
 pub struct TerminalNonceKnown {
-    nonce: Zeroizing<[u8; NONCE_LEN]>,
-    mapping_private: Zeroizing<Vec<u8>>,
+    pub(super) nonce: Zeroizing<Vec<u8>>,
+    pub(super) mapping: TerminalMappingData,
+}
+
+/// What the terminal sent in GA step 2.
+pub(super) enum TerminalMappingData {
+    /// GM and CAM: SK_map,PCD.
+    Generic { mapping_private: Zeroizing<Vec<u8>> },
+    /// IM: the nonce t.
+    Integrated { terminal_nonce: Zeroizing<Vec<u8>> },
 }
 
 /// After GA step 2: Ĝ known, the ephemeral key pair chosen.
 pub struct TerminalMapped {
-    private: Zeroizing<Vec<u8>>,
-    terminal_public_key: Vec<u8>,
+    pub(super) private: Zeroizing<Vec<u8>>,
+    pub(super) terminal_public_key: Vec<u8>,
+    /// PK_map,PICC, which PACE-CAM's chip authentication data must explain.
+    pub(super) chip_mapping_key: Option<Vec<u8>>,
 }
 
 /// After GA step 3: session keys derived; the chip's token is awaited.
@@ -45,6 +60,7 @@ pub struct TerminalKeysAgreed {
     ks_mac: Zeroizing<Vec<u8>>,
     chip_public_key: Vec<u8>,
     terminal_public_key: Vec<u8>,
+    chip_mapping_key: Option<Vec<u8>>,
 }
 
 impl<S> PaceTerminal<S> {
@@ -60,7 +76,16 @@ impl<S> PaceTerminal<S> {
         self.password
     }
 
-    fn next<T>(self, state: T) -> PaceTerminal<T> {
+    /// A step of `mappings` was called: refuse it on a run of another mapping.
+    pub(super) fn require_mapping(&self, mappings: &[PaceMapping]) -> Result<(), PaceError> {
+        if mappings.contains(&self.protocol.mapping()) {
+            Ok(())
+        } else {
+            Err(PaceError::UnsupportedProtocol)
+        }
+    }
+
+    pub(super) fn next<T>(self, state: T) -> PaceTerminal<T> {
         PaceTerminal {
             protocol: self.protocol,
             domain: self.domain,
@@ -88,20 +113,23 @@ impl PaceTerminal<TerminalInitialized> {
         }
     }
 
-    /// After GA step 1: s = D(K_π, z); choose the mapping key pair and return
-    /// PK_map,PCD for GA step 2 (ICAO 9303-11 §4.4.3.1, §4.4.3.3.1).
+    /// After GA step 1 of GM and CAM: s = D(K_π, z); choose the mapping key
+    /// pair and return PK_map,PCD for GA step 2 (ICAO 9303-11 §4.4.3.1,
+    /// §4.4.3.3.1). An IM run uses `decrypt_nonce_integrated`.
     pub fn decrypt_nonce(
         self,
         rng: &mut impl CryptoRng,
         encrypted_nonce: &[u8],
     ) -> Result<(PaceTerminal<TerminalNonceKnown>, Vec<u8>), PaceError> {
-        let nonce = Zeroizing::new(token::decrypt_nonce(&self.state.k_pi, encrypted_nonce)?);
+        self.require_mapping(&[PaceMapping::Generic, PaceMapping::ChipAuthentication])?;
+        let nonce: Zeroizing<[u8; NONCE_LEN]> =
+            Zeroizing::new(token::decrypt_nonce(&self.state.k_pi, encrypted_nonce)?);
         let mapping_private = self.domain.generate_private_key(rng)?;
         let mapping_public = self.domain.public_key(&mapping_private)?;
         Ok((
             self.next(TerminalNonceKnown {
-                nonce,
-                mapping_private,
+                nonce: Zeroizing::new(nonce.to_vec()),
+                mapping: TerminalMappingData::Generic { mapping_private },
             }),
             mapping_public,
         ))
@@ -109,22 +137,38 @@ impl PaceTerminal<TerminalInitialized> {
 }
 
 impl PaceTerminal<TerminalNonceKnown> {
-    /// After GA step 2: Ĝ = s·G + SK_map,PCD·PK_map,PICC; choose the ephemeral
-    /// key pair on Ĝ and return PK_PCD for GA step 3.
+    /// After GA step 2 of GM and CAM: Ĝ = s·G + SK_map,PCD·PK_map,PICC;
+    /// choose the ephemeral key pair on Ĝ and return PK_PCD for GA step 3.
     pub fn map_nonce(
         self,
         rng: &mut impl CryptoRng,
         chip_mapping_key: &[u8],
     ) -> Result<(PaceTerminal<TerminalMapped>, Vec<u8>), PaceError> {
         let domain = self.domain;
-        let shared_point =
-            Zeroizing::new(domain.multiply(&self.state.mapping_private, chip_mapping_key)?);
+        let TerminalMappingData::Generic { mapping_private } = &self.state.mapping else {
+            return Err(PaceError::UnsupportedProtocol);
+        };
+        let shared_point = Zeroizing::new(domain.multiply(mapping_private, chip_mapping_key)?);
         let generator = domain.map_generator(&self.state.nonce[..], &shared_point)?;
-        let private = domain.generate_private_key(rng)?;
-        let terminal_public_key = domain.multiply(&private, &generator)?;
+        let chip_mapping_key = (self.protocol.mapping() == PaceMapping::ChipAuthentication)
+            .then(|| chip_mapping_key.to_vec());
+        self.mapped(rng, &generator, chip_mapping_key)
+    }
+
+    /// Ĝ agreed, by whichever mapping: choose the ephemeral key pair on Ĝ and
+    /// return PK_PCD for GA step 3 (ICAO 9303-11 §4.4.1 step 3c).
+    pub(super) fn mapped(
+        self,
+        rng: &mut impl CryptoRng,
+        generator: &[u8],
+        chip_mapping_key: Option<Vec<u8>>,
+    ) -> Result<(PaceTerminal<TerminalMapped>, Vec<u8>), PaceError> {
+        let private = self.domain.generate_private_key(rng)?;
+        let terminal_public_key = self.domain.multiply(&private, generator)?;
         let state = TerminalMapped {
             private,
             terminal_public_key: terminal_public_key.clone(),
+            chip_mapping_key,
         };
         Ok((self.next(state), terminal_public_key))
     }
@@ -154,19 +198,31 @@ impl PaceTerminal<TerminalMapped> {
         let ks_mac = kdf(&k, KdfCounter::Mac, cipher);
         let terminal_token = token::authentication_token(&ks_mac, self.protocol, chip_public_key)?;
         let terminal_public_key = self.state.terminal_public_key.clone();
+        let chip_mapping_key = self.state.chip_mapping_key.clone();
         let state = TerminalKeysAgreed {
             ks_enc: kdf(&k, KdfCounter::Enc, cipher),
             ks_mac,
             chip_public_key: chip_public_key.to_vec(),
             terminal_public_key,
+            chip_mapping_key,
         };
         Ok((self.next(state), terminal_token))
     }
 }
 
 impl PaceTerminal<TerminalKeysAgreed> {
-    /// After GA step 4: verify T_PICC = MAC(KS_mac, PK_PCD) (ICAO 9303-11 §4.4.3.4).
+    /// After GA step 4 of GM and IM: verify T_PICC = MAC(KS_mac, PK_PCD)
+    /// (ICAO 9303-11 §4.4.3.4). A CAM run ends with `authenticate_cam`.
     pub fn authenticate(self, chip_token: &[u8]) -> Result<PaceResult, PaceError> {
+        self.require_mapping(&[PaceMapping::Generic, PaceMapping::Integrated])?;
+        self.finish(chip_token).map(|(result, _)| result)
+    }
+
+    /// Step 4 for every mapping: the token check, and PK_map,PICC for CAM.
+    pub(super) fn finish(
+        self,
+        chip_token: &[u8],
+    ) -> Result<(PaceResult, Option<Vec<u8>>), PaceError> {
         let s = &self.state;
         token::verify_authentication_token(
             &s.ks_mac,
@@ -181,7 +237,7 @@ impl PaceTerminal<TerminalKeysAgreed> {
             password,
             state,
         } = self;
-        Ok(PaceResult {
+        let result = PaceResult {
             protocol,
             domain_parameters: domain,
             password,
@@ -191,6 +247,7 @@ impl PaceTerminal<TerminalKeysAgreed> {
             id_picc,
             chip_public_key: state.chip_public_key,
             terminal_public_key: state.terminal_public_key,
-        })
+        };
+        Ok((result, state.chip_mapping_key))
     }
 }

@@ -17,7 +17,7 @@ const TAG_PUBLIC_KEY: u16 = 0x7F49;
 /// Elliptic curve public point inside `7F49` (TR-03110-3 D.3.4).
 const TAG_PUBLIC_POINT: u16 = 0x86;
 /// The nonce is encrypted in CBC mode with a zero IV (ICAO 9303-11 §4.4.3.1).
-const ZERO_IV: [u8; BLOCK_SIZE] = [0; BLOCK_SIZE];
+pub(super) const ZERO_IV: [u8; BLOCK_SIZE] = [0; BLOCK_SIZE];
 
 /// z = E(K_π, s): AES-CBC with a zero IV over the one-block nonce.
 pub fn encrypt_nonce(k_pi: &[u8], nonce: &[u8; NONCE_LEN]) -> Result<[u8; NONCE_LEN], PaceError> {
