@@ -13,8 +13,11 @@ use card_os::{tlv, CardImage, LifeCycle};
 
 use crate::error::PersoError;
 use crate::household::HouseholdInput;
+use crate::icao::{IcaoFiles, IcaoZoneInput};
 use crate::pace_perso::{self, PacePasswords, PaceSetup};
+use crate::pin_perso::PinSetup;
 use crate::public::PublicZoneInput;
+use crate::encrypted::{EacSetup, EncryptedZoneInput};
 use crate::{certificate, encrypted, household, icao, layout, public};
 
 /// EF.DIR (ISO 7816-4 §8.2.1.1).
@@ -64,9 +67,22 @@ pub struct PersoInput {
     pub pace: PaceSetup,
     /// The PACE passwords; an absent one cannot be used on the card.
     pub passwords: PacePasswords,
+    /// PIN records (PIN1, user code, PIN2), PIN2's value, and whether the
+    /// card leaves in the delivery state (docs/spec/pins.md).
+    pub pins: PinSetup,
     /// The public zone's EF contents; `None` leaves its EFs empty. Given with
     /// the public zone disabled → `PersoError::PublicZoneDisabled`.
     pub public: Option<PublicZoneInput>,
+    /// The ICAO zone's files, keys and EF.SOD (docs/spec/icao.md); `None`
+    /// leaves its EFs empty and offers no BAC, AA or CA. Given with the ICAO
+    /// zone disabled → `PersoError::IcaoZoneDisabled`.
+    pub icao: Option<IcaoZoneInput>,
+    /// The encrypted zone's EF contents (docs/spec/encrypted.md); `None`
+    /// leaves its EFs empty.
+    pub encrypted: Option<EncryptedZoneInput>,
+    /// Terminal / Chip Authentication data and EF.CardSecurity
+    /// (docs/spec/eac.md); `None`: the card offers no EAC.
+    pub eac: Option<EacSetup>,
 }
 
 impl PersoInput {
@@ -80,7 +96,11 @@ impl PersoInput {
             scratch_ef_size: None,
             pace: PaceSetup::default(),
             passwords: PacePasswords::default(),
+            pins: PinSetup::default(),
             public: None,
+            icao: None,
+            encrypted: None,
+            eac: None,
         }
     }
 }
@@ -128,8 +148,22 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
         children.push(layout::ef(FID_EF_SCRATCH, Some(SFI_EF_SCRATCH), free(), free(), vec![0; size]));
     }
     let zones = &input.zones;
-    if zones.icao {
-        children.push(icao::df());
+    let mut icao_objects = BTreeMap::new();
+    match (zones.icao, &input.icao) {
+        (true, Some(contents)) => {
+            if contents.security_object.is_empty() {
+                return Err(PersoError::Icao {
+                    field: "icao.security_object",
+                    rule: "must hold the signed EF.SOD bytes, not be empty",
+                });
+            }
+            let files = contents.files(&input.pace)?;
+            children.push(icao::df(&files, &contents.security_object));
+            icao_objects = contents.objects(&input.pace, input.passwords.mrz.as_ref())?;
+        }
+        (true, None) => children.push(icao::df(&IcaoFiles::default(), &[])),
+        (false, Some(_)) => return Err(PersoError::IcaoZoneDisabled),
+        (false, None) => {}
     }
     if zones.household {
         children.push(household::df(&input.household)?);
@@ -140,7 +174,10 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
         (false, None) => {}
     }
     if zones.encrypted {
-        children.push(encrypted::df());
+        children.push(encrypted::df_with(input.encrypted.as_ref())?);
+    }
+    if let Some(eac) = &input.eac {
+        children.push(eac.card_security_ef());
     }
     if zones.certificate {
         children.push(certificate::df());
@@ -151,7 +188,12 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
         rules: DfRules { terminate: input.terminate_rule.clone() },
         children,
     };
-    let objects: BTreeMap<_, _> = pace_perso::objects(&input.pace, &input.passwords)?;
+    let mut objects: BTreeMap<_, _> = pace_perso::objects(&input.pace, &input.passwords)?;
+    objects.extend(icao_objects);
+    objects.extend(input.pins.objects(&input.passwords)?);
+    if let Some(eac) = &input.eac {
+        objects.extend(eac.objects()?);
+    }
     let mut image = CardImage { mf, life_cycle: LifeCycle::Personalized, objects };
     image.validate().map_err(PersoError::FileSystem)?;
     // Personalization is complete: the card leaves the issuer's hands.

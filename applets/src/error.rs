@@ -26,6 +26,12 @@ pub enum PersoError {
     PublicSecurityObjectEmpty,
     /// Public zone contents were given but the public zone is disabled.
     PublicZoneDisabled,
+    /// An ICAO zone input breaks its rule (docs/spec/icao.md).
+    Icao { field: &'static str, rule: &'static str },
+    /// ICAO zone contents were given but the ICAO zone is disabled.
+    IcaoZoneDisabled,
+    /// An encrypted-zone or EAC input breaks its rule (docs/spec/eac.md).
+    Eac { field: &'static str, rule: &'static str },
     /// The built file system breaks an ISO 7816-4 rule (a bug in the card manager).
     FileSystem(TreeError),
 }
@@ -61,6 +67,11 @@ impl fmt::Display for PersoError {
             PersoError::PublicZoneDisabled => {
                 write!(f, "public: contents given, but zones.public is false (the card has no public zone)")
             }
+            PersoError::Icao { field, rule } => write!(f, "{field}: {rule}"),
+            PersoError::IcaoZoneDisabled => {
+                write!(f, "icao: contents given, but zones.icao is false (the card has no ICAO zone)")
+            }
+            PersoError::Eac { field, rule } => write!(f, "{field}: {rule}"),
             PersoError::FileSystem(e) => write!(f, "card file system: {e}"),
         }
     }

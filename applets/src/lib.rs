@@ -5,13 +5,16 @@ extern crate alloc;
 pub mod card_manager;
 pub mod certificate;
 pub mod encrypted;
+pub mod encrypted_fields;
 pub mod error;
 pub mod household;
 pub mod icao;
 mod layout;
 pub mod pace_perso;
+pub mod pin_perso;
 pub mod public;
 pub mod public_fields;
+pub mod registry_update;
 
 use alloc::boxed::Box;
 
@@ -20,7 +23,9 @@ use card_os::{AppletRegistry, Card, CardImage, CardRng};
 pub use card_manager::{personalize, PersoInput, Zones};
 pub use error::PersoError;
 pub use household::{CnsAnnotation, Division, HouseholdInput};
+pub use icao::{CaStaticKey, FaceImage, IcaoFiles, IcaoZoneInput};
 pub use pace_perso::{MrzPassword, PacePasswords, PaceSetup};
+pub use pin_perso::{PinPolicy, PinSetup};
 pub use public::PublicZoneInput;
 
 /// Every zone's applet, by AID.

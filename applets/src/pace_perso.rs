@@ -59,7 +59,8 @@ pub struct MrzPassword {
 }
 
 /// The PACE passwords the card holds; an absent one is unavailable on the
-/// card (MSE:Set AT → 6A88). Issue 4 adds the PIN/PUK retry counters.
+/// card (MSE:Set AT → 6A88). The PIN1 and PUK retry counters are
+/// `PersoInput.pins` (`pin_perso`).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct PacePasswords {
     pub mrz: Option<MrzPassword>,

@@ -145,7 +145,7 @@ fn error_status_words() {
     assert_eq!(tx(&mut c, "00A404"), "6700");
     assert_eq!(tx(&mut c, "00A4040C06D158"), "6700");
     // Unsupported INS inside an application and at the MF.
-    assert_eq!(tx(&mut c, "0020000100"), "6D00");
+    assert_eq!(tx(&mut c, "00E0000100"), "6D00");
     tx(&mut c, "00A4000C");
     assert_eq!(tx(&mut c, "00CA010000"), "6D00");
     // Invalid and unsupported classes; other logical channels; SM not yet.

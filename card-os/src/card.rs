@@ -16,6 +16,12 @@
 //! application is outside the password's scope after a command. A response
 //! to a protected command is always protected with the session that
 //! unwrapped it, even when that command ends the session.
+//!
+//! In the eMRTD application card-os also runs BAC (a 3DES session and
+//! `SecurityStatus::bac`, kept only at the MF and in the eMRTD application),
+//! Active Authentication and Chip Authentication v1, which replaces the keys
+//! of the current session after answering under the old ones
+//! (docs/spec/icao.md).
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -26,8 +32,10 @@ use crate::fs::{binary, select};
 use crate::lifecycle::{self, LifeCycle};
 use crate::nvm::{CardImage, Transaction};
 use crate::pace::{self, CardRng, Established, PaceContext, PaceState};
-use crate::protocol::SmSession;
-use crate::secure_messaging;
+use crate::pin;
+use crate::protocol::TdesSmSession;
+use crate::secure_messaging::{self, Session};
+use crate::{active_auth, bac, chip_auth, ta};
 use crate::security::{Interface, PacePassword, SecurityStatus};
 use crate::status::StatusWord;
 
@@ -43,15 +51,33 @@ struct Volatile {
     security: SecurityStatus,
     chain: ChainState,
     pace: PaceState,
-    /// The secure messaging session; present exactly when `security.pace` is.
-    sm: Option<SmSession>,
+    /// The secure messaging session; present exactly when `security.pace`
+    /// is set or `security.bac` is true.
+    sm: Option<Session>,
+    /// BAC between GET CHALLENGE and EXTERNAL AUTHENTICATE (docs/spec/bac.md).
+    bac: bac::BacState,
+    /// Chip Authentication between MSE:Set AT and GENERAL AUTHENTICATE.
+    chip_auth: chip_auth::ChipAuthState,
+}
+
+/// A secure messaging session a command starts. The card protects the
+/// command's response with the session that unwrapped it (if any), then
+/// installs this one.
+enum NewSession {
+    /// PACE step 4: AES session with SSC 0 and the PACE security status
+    /// (boxed: it is by far the largest variant).
+    Pace(alloc::boxed::Box<Established>),
+    /// BAC EXTERNAL AUTHENTICATE: 3DES session with the BAC SSC (ICAO 9303-11 §9.8.2).
+    Bac(TdesSmSession),
+    /// Chip Authentication v1: new keys, SSC 0, the security status kept (ICAO 9303-11 §6.2.4).
+    ChipAuthentication(Session),
 }
 
 /// A command after the class checks and secure messaging.
 struct Received {
     cmd: CommandApdu,
     /// The session that unwrapped it; `None` for a plain command.
-    session: Option<SmSession>,
+    session: Option<Session>,
 }
 
 /// A card: its image, the applets and the state of the current session.
@@ -169,23 +195,51 @@ impl Card {
         };
         let Received { cmd, session } = received;
         let protected = session.is_some();
-        let is_pace = pace::is_pace_command(&cmd);
+        // CA v1 in the eMRTD application uses GENERAL AUTHENTICATE too.
+        let is_chip_auth = self.emrtd_selected() && chip_auth::is_chip_auth_command(&cmd, &self.volatile.chip_auth);
+        // TA / CA v2 inside a PACE session (docs/spec/eac.md) use MSE and GENERAL AUTHENTICATE too.
+        let is_eac = ta::is_eac_command(&cmd, &self.volatile.security, protected);
+        let is_pace = !is_eac && !is_chip_auth && pace::is_pace_command(&cmd);
         if is_pace {
             // A new PACE ends the session in progress (docs/spec/pace.md).
             self.volatile.security.pace = None;
+            self.volatile.security.bac = false;
         }
-        let (response, established) = self.handle(cmd, protected, is_pace);
+        let (response, new_session) = self.handle(cmd, protected, is_pace);
         let bytes = self.respond(response, session);
-        if let Some(Established { session, outcome }) = established {
-            self.volatile.chain.clear();
-            self.volatile.security.pace = Some(outcome);
-            self.volatile.sm = Some(session);
+        match new_session {
+            None => {}
+            Some(NewSession::Pace(established)) => {
+                let Established { session, outcome } = *established;
+                self.volatile.chain.clear();
+                self.volatile.security.pace = Some(outcome);
+                self.volatile.security.bac = false;
+                self.volatile.sm = Some(Session::Aes(session));
+            }
+            Some(NewSession::Bac(session)) => {
+                self.volatile.chain.clear();
+                self.volatile.security.pace = None;
+                self.volatile.security.bac = true;
+                self.volatile.sm = Some(Session::Tdes(session));
+            }
+            // Only when the old session survived its last response.
+            Some(NewSession::ChipAuthentication(session)) if self.volatile.sm.is_some() => {
+                self.volatile.chain.clear();
+                self.volatile.sm = Some(session);
+            }
+            Some(NewSession::ChipAuthentication(_)) => {}
         }
         bytes
     }
 
+    /// Whether the current DF is the eMRTD application (`bac::EMRTD_AID`):
+    /// there card-os runs BAC, Active Authentication and CA v1.
+    fn emrtd_selected(&self) -> bool {
+        is_emrtd(&self.image.mf, &self.volatile.selection)
+    }
+
     /// Decode, gate and unwrap. On `Err` the session (already taken) is gone.
-    fn receive(&mut self, bytes: &[u8], session: Option<SmSession>) -> Result<Received, StatusWord> {
+    fn receive(&mut self, bytes: &[u8], session: Option<Session>) -> Result<Received, StatusWord> {
         let cmd = CommandApdu::parse(bytes)?;
         let terminated = self.image.life_cycle == LifeCycle::Terminated;
         // ISO 7816-9: a terminated card only lets SELECT tell that it is terminated.
@@ -204,12 +258,12 @@ impl Card {
             return Ok(Received { cmd, session: None });
         }
         let session = session.ok_or(StatusWord::SecureMessagingNotSupported)?;
-        let (session, cmd) = secure_messaging::unwrap_command(session, &cmd)?;
+        let (session, cmd) = secure_messaging::unwrap_session_command(session, &cmd)?;
         Ok(Received { cmd, session: Some(session) })
     }
 
     /// Chaining and execution of a received (plain or unwrapped) command.
-    fn handle(&mut self, cmd: CommandApdu, protected: bool, is_pace: bool) -> (ResponseApdu, Option<Established>) {
+    fn handle(&mut self, cmd: CommandApdu, protected: bool, is_pace: bool) -> (ResponseApdu, Option<NewSession>) {
         let chained = if is_pace {
             self.volatile.chain.pass_through(cmd)
         } else {
@@ -237,18 +291,19 @@ impl Card {
     /// Protect the response with the session that unwrapped the command, then
     /// keep the session only if the command left its security status in place
     /// and the current application is within the password's scope.
-    fn respond(&mut self, response: ResponseApdu, session: Option<SmSession>) -> Vec<u8> {
+    fn respond(&mut self, response: ResponseApdu, session: Option<Session>) -> Vec<u8> {
         let Some(mut session) = session else {
             return response.to_bytes();
         };
-        let bytes = match secure_messaging::wrap_response(&mut session, &response) {
+        let bytes = match secure_messaging::wrap_session_response(&mut session, &response) {
             Ok(bytes) => bytes,
             Err(sw) => {
                 self.end_session();
                 return ResponseApdu::new(Vec::new(), sw).to_bytes();
             }
         };
-        let keep = self.volatile.security.pace.as_ref().is_some_and(|outcome| self.in_scope(outcome.password));
+        let keep = self.volatile.security.pace.as_ref().is_some_and(|outcome| self.in_scope(outcome.password))
+            || (self.volatile.security.bac && self.in_bac_scope());
         if keep {
             self.volatile.sm = Some(session);
         } else {
@@ -263,7 +318,14 @@ impl Card {
     fn end_session(&mut self) {
         self.volatile.sm = None;
         self.volatile.security.pace = None;
+        self.volatile.security.bac = false;
         self.volatile.chain.clear();
+    }
+
+    /// A BAC session survives at the MF and in the eMRTD application only
+    /// (docs/spec/icao.md): BAC opens the ICAO zone and nothing else.
+    fn in_bac_scope(&self) -> bool {
+        self.volatile.selection.df.is_empty() || self.emrtd_selected()
     }
 
     /// Scope rule (docs/spec/pace.md): a session survives at the MF and in
@@ -276,6 +338,9 @@ impl Card {
     }
 
     fn supports_chaining(&self, cmd: &CommandApdu) -> bool {
+        if ta::supports_chaining(cmd) {
+            return true;
+        }
         if class::is_interindustry(cmd.cla) && is_generic(cmd.ins) {
             return matches!(cmd.ins, binary::INS_UPDATE_BINARY | binary::INS_UPDATE_BINARY_ODD);
         }
@@ -290,9 +355,44 @@ impl Card {
         cmd: &CommandApdu,
         protected: bool,
         is_pace: bool,
-    ) -> (Result<Response, StatusWord>, Option<Established>) {
+    ) -> (Result<Response, StatusWord>, Option<NewSession>) {
         let mut tx = Transaction::begin(&mut self.image);
-        let (result, established) = if is_pace {
+        let eac = if !is_pace && ta::is_eac_command(cmd, &self.volatile.security, protected) {
+            let mut ctx = ta::EacContext {
+                nvm: &mut tx,
+                security: &mut self.volatile.security,
+                interface: self.interface,
+                secure_messaging: protected,
+                rng: self.rng.as_mut(),
+            };
+            Some(match ta::process(&mut ctx, cmd) {
+                Ok(reply) => (
+                    Ok(reply.response),
+                    reply.new_session.map(|s| NewSession::ChipAuthentication(Session::Aes(s))),
+                ),
+                Err(sw) => (Err(sw), None),
+            })
+        } else {
+            None
+        };
+        let emrtd = if is_pace || eac.is_some() {
+            None
+        } else {
+            let mut ctx = EmrtdContext {
+                image: tx.image(),
+                selection: &self.volatile.selection,
+                bac: &mut self.volatile.bac,
+                chip_auth: &mut self.volatile.chip_auth,
+                rng: self.rng.as_mut(),
+                protected,
+            };
+            emrtd_protocol(&mut ctx, cmd)
+        };
+        let (result, established) = if let Some(outcome) = eac {
+            outcome
+        } else if let Some(outcome) = emrtd {
+            outcome
+        } else if is_pace {
             let mut ctx = PaceContext {
                 nvm: &mut tx,
                 interface: self.interface,
@@ -300,7 +400,7 @@ impl Card {
                 rng: self.rng.as_mut(),
             };
             match pace::process(&mut ctx, cmd) {
-                Ok(reply) => (Ok(reply.response), reply.established),
+                Ok(reply) => (Ok(reply.response), reply.established.map(|e| NewSession::Pace(alloc::boxed::Box::new(e)))),
                 Err(sw) => (Err(sw), None),
             }
         } else {
@@ -327,6 +427,51 @@ impl Card {
     }
 }
 
+/// What the ICAO 9303-11 protocols of the eMRTD application may use.
+struct EmrtdContext<'c> {
+    image: &'c CardImage,
+    selection: &'c Selection,
+    bac: &'c mut bac::BacState,
+    chip_auth: &'c mut chip_auth::ChipAuthState,
+    rng: Option<&'c mut CardRng>,
+    protected: bool,
+}
+
+fn is_emrtd(mf: &crate::fs::Df, selection: &Selection) -> bool {
+    mf.df_at(&selection.df).and_then(|df| df.aid.as_deref()) == Some(bac::EMRTD_AID)
+}
+
+/// BAC, Active Authentication and Chip Authentication v1: card-os runs them
+/// while the eMRTD application is selected (docs/spec/icao.md). `None`: not
+/// one of these commands here; the command goes on to the applet.
+fn emrtd_protocol(
+    ctx: &mut EmrtdContext<'_>,
+    cmd: &CommandApdu,
+) -> Option<(Result<Response, StatusWord>, Option<NewSession>)> {
+    if !class::is_interindustry(cmd.cla) || !is_emrtd(&ctx.image.mf, ctx.selection) {
+        return None;
+    }
+    let rng = ctx.rng.as_deref_mut();
+    let outcome = match cmd.ins {
+        bac::INS_GET_CHALLENGE => (bac::get_challenge(ctx.image, ctx.bac, rng, cmd), None),
+        bac::INS_EXTERNAL_AUTHENTICATE => match bac::external_authenticate(ctx.image, ctx.bac, rng, cmd) {
+            Ok((response, session)) => (Ok(response), Some(NewSession::Bac(session))),
+            Err(sw) => (Err(sw), None),
+        },
+        active_auth::INS_INTERNAL_AUTHENTICATE => {
+            (active_auth::internal_authenticate(ctx.image, rng, ctx.protected, cmd), None)
+        }
+        _ if chip_auth::is_chip_auth_command(cmd, ctx.chip_auth) => {
+            match chip_auth::process(ctx.image, ctx.chip_auth, ctx.protected, cmd) {
+                Ok((response, session)) => (Ok(response), session.map(NewSession::ChipAuthentication)),
+                Err(sw) => (Err(sw), None),
+            }
+        }
+        _ => return None,
+    };
+    Some(outcome)
+}
+
 /// Instructions card-os handles itself in the interindustry class.
 fn is_generic(ins: u8) -> bool {
     matches!(
@@ -337,7 +482,7 @@ fn is_generic(ins: u8) -> bool {
             | binary::INS_UPDATE_BINARY
             | binary::INS_UPDATE_BINARY_ODD
             | lifecycle::INS_TERMINATE_CARD_USAGE
-    )
+    ) || pin::commands::is_pin_command(ins)
 }
 
 fn dispatch(
@@ -354,6 +499,8 @@ fn dispatch(
             binary::INS_UPDATE_BINARY => return binary::update_binary(ctx, cmd),
             binary::INS_UPDATE_BINARY_ODD => return binary::update_binary_odd(ctx, cmd),
             lifecycle::INS_TERMINATE_CARD_USAGE => return lifecycle::terminate_card_usage(ctx, cmd),
+            // The PINs are card-level (chip.md): VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER.
+            ins if pin::commands::is_pin_command(ins) => return pin::commands::process(ctx, cmd),
             _ => {}
         }
     }

@@ -4,17 +4,22 @@
 #![no_std]
 extern crate alloc;
 
+pub mod active_auth;
 pub mod apdu;
 pub mod applet;
+pub mod bac;
 pub mod card;
+pub mod chip_auth;
 pub mod fs;
 pub mod lifecycle;
 pub mod nvm;
 pub mod pace;
+pub mod pin;
 pub mod protocol;
 pub mod secure_messaging;
 pub mod security;
 pub mod status;
+pub mod ta;
 pub mod tlv;
 
 pub use apdu::{CommandApdu, ResponseApdu};

@@ -71,6 +71,21 @@ pub enum TerminalRight {
     ReadEncryptedField(u8),
 }
 
+impl TerminalRight {
+    /// Whether the session's Terminal Authentication grants this right:
+    /// `RegistryOffice` is the CHAT's "privileged terminal" bit, a field read
+    /// its "read" bit (docs/spec/chat.md, docs/spec/eac.md).
+    pub fn granted_by(self, eac: &crate::ta::EacStatus) -> bool {
+        use crate::protocol::cvc::AccessRight;
+        match self {
+            TerminalRight::RegistryOffice => eac.grants(AccessRight::PrivilegedTerminal),
+            TerminalRight::ReadEncryptedField(n) => {
+                AccessRight::read_encrypted_field(n).is_some_and(|right| eac.grants(right))
+            }
+        }
+    }
+}
+
 /// A declarative access rule. The enum grows with later work (PIN verified,
 /// issuer secure channel) without changing how files store their rules.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +101,14 @@ pub enum AccessCondition {
     SecureMessaging { passwords: Vec<PacePassword> },
     /// The terminal holds this right after Terminal Authentication.
     TerminalRight(TerminalRight),
+    /// The command is protected by secure messaging of a session established
+    /// by Basic Access Control (ICAO 9303-11 §4.3): the MRZ, proven with BAC.
+    BasicAccessControl,
+    /// PIN2 was verified (VERIFY `00 20 00 81`) since the last reset
+    /// (docs/spec/pins.md): the certificate zone's private-key rule.
+    Pin2Verified,
+    /// Chip Authentication v2 succeeded in this PACE session (TR-03110-2 §3.4).
+    ChipAuthenticated,
     /// Every condition holds.
     AllOf(Vec<AccessCondition>),
     /// At least one condition holds.
@@ -115,8 +138,15 @@ impl AccessCondition {
                 ctx.secure_messaging
                     && ctx.status.pace.as_ref().is_some_and(|pace| passwords.contains(&pace.password))
             }
-            // Terminal Authentication arrives with issue 4: no session holds a right yet.
-            AccessCondition::TerminalRight(_) => false,
+            AccessCondition::BasicAccessControl => ctx.secure_messaging && ctx.status.bac,
+            // The effective authorization of Terminal Authentication (TR-03110-3 C.4).
+            AccessCondition::TerminalRight(right) => {
+                ctx.status.pace.as_ref().is_some_and(|pace| right.granted_by(&pace.eac))
+            }
+            AccessCondition::ChipAuthenticated => {
+                ctx.status.pace.as_ref().is_some_and(|pace| pace.eac.chip_authenticated())
+            }
+            AccessCondition::Pin2Verified => ctx.status.pin2_verified,
             AccessCondition::AllOf(all) => all.iter().all(|c| c.is_satisfied(ctx)),
             AccessCondition::AnyOf(any) => any.iter().any(|c| c.is_satisfied(ctx)),
         }
@@ -140,13 +170,16 @@ pub struct PaceOutcome {
     /// The value of DO'7F4C' sent in MSE:Set AT, as received: stored for
     /// Terminal Authentication (issue 4), not evaluated yet.
     pub chat: Option<Vec<u8>>,
+    /// Terminal and Chip Authentication in this session (docs/spec/eac.md):
+    /// ends with the session.
+    pub eac: crate::ta::EacStatus,
 }
 
 impl PaceOutcome {
     /// An outcome with only the password (tests, and callers that do not
     /// need ID_PICC or the CHAT).
     pub fn with_password(password: PacePassword) -> PaceOutcome {
-        PaceOutcome { password, id_picc: Vec::new(), chat: None }
+        PaceOutcome { password, id_picc: Vec::new(), chat: None, eac: crate::ta::EacStatus::default() }
     }
 }
 
@@ -157,6 +190,14 @@ pub struct SecurityStatus {
     /// any SM error, a plain command, a new PACE, or selecting an application
     /// outside the password's scope (docs/spec/pace.md).
     pub pace: Option<PaceOutcome>,
+    /// Set by a successful BAC EXTERNAL AUTHENTICATE (docs/spec/bac.md);
+    /// cleared with its session like `pace`. BAC proves the MRZ but is not
+    /// PACE: only rules naming `BasicAccessControl` accept it.
+    pub bac: bool,
+    /// PIN2 verified (docs/spec/pins.md). Volatile: only a reset, a failed
+    /// VERIFY, VERIFY with P1 = FF or a new PIN2 value clear it; the end of
+    /// a secure messaging session does not.
+    pub pin2_verified: bool,
 }
 
 impl SecurityStatus {
@@ -198,12 +239,31 @@ mod tests {
     fn secure_messaging_needs_pace_password_and_protected_command() {
         let c = AccessCondition::secure_messaging(&[PacePassword::Can, PacePassword::Mrz]);
         let none = SecurityStatus::default();
-        let can = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Can)) };
-        let pin = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Pin)) };
+        let can = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Can)), ..SecurityStatus::default() };
+        let pin = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Pin)), ..SecurityStatus::default() };
         assert!(!c.is_satisfied(&ctx(Interface::Contactless, &none, true)));
         assert!(!c.is_satisfied(&ctx(Interface::Contactless, &can, false)));
         assert!(c.is_satisfied(&ctx(Interface::Contactless, &can, true)));
         assert!(!c.is_satisfied(&ctx(Interface::Contactless, &pin, true)));
+    }
+
+    #[test]
+    fn basic_access_control_needs_a_bac_session_and_a_protected_command() {
+        let c = AccessCondition::BasicAccessControl;
+        let bac = SecurityStatus { bac: true, ..SecurityStatus::default() };
+        let mrz = SecurityStatus { pace: Some(PaceOutcome::with_password(PacePassword::Mrz)), ..SecurityStatus::default() };
+        assert!(c.is_satisfied(&ctx(Interface::Contactless, &bac, true)));
+        assert!(!c.is_satisfied(&ctx(Interface::Contactless, &bac, false)));
+        assert!(!c.is_satisfied(&ctx(Interface::Contactless, &mrz, true)));
+        // BAC is not PACE: an SM{MRZ} rule is not met by it.
+        assert!(!AccessCondition::secure_messaging(&[PacePassword::Mrz]).is_satisfied(&ctx(Interface::Contact, &bac, true)));
+    }
+
+    #[test]
+    fn pin2_verified_is_its_own_condition() {
+        let verified = SecurityStatus { pin2_verified: true, ..SecurityStatus::default() };
+        assert!(AccessCondition::Pin2Verified.is_satisfied(&ctx(Interface::Contact, &verified, false)));
+        assert!(!AccessCondition::Pin2Verified.is_satisfied(&ctx(Interface::Contact, &SecurityStatus::default(), true)));
     }
 
     #[test]

@@ -42,8 +42,8 @@ fn bare_card_reads_and_denies() {
     expected.extend_from_slice(&[0x62, 0x82]);
     assert_eq!(card.process(&[0x00, 0xB0, 0x81, 0x00, 0x00]), expected);
     assert_eq!(card.process(&[0x00, 0xB0, 0x82, 0x00, 0x00]), vec![0x69, 0x82]);
-    // No applet registered: unknown INS → 6D00.
-    assert_eq!(card.process(&[0x00, 0x20, 0x00, 0x01]), vec![0x6D, 0x00]);
+    // No applet registered: unknown INS (CREATE FILE, ISO 7816-9) → 6D00.
+    assert_eq!(card.process(&[0x00, 0xE0, 0x00, 0x01]), vec![0x6D, 0x00]);
 }
 
 proptest! {

@@ -8,6 +8,7 @@ pub mod emulator;
 pub mod engine;
 pub mod floor;
 pub mod frame;
+pub mod icao_zone;
 pub mod neid_card;
 pub mod personalize;
 pub mod profile_emulator;

@@ -15,6 +15,7 @@
 
 use applets::{
     CnsAnnotation, Division, HouseholdInput, MrzPassword, PacePasswords, PaceSetup, PersoInput,
+    PinPolicy, PinSetup,
 };
 use card_os::protocol::{PaceCipher, StandardizedDomainParameters};
 use card_os::security::{AccessCondition, TerminalRight};
@@ -159,12 +160,15 @@ pub fn perso_input(
     input.scratch_ef_size = profile.card.scratch_ef_size.map(usize::from);
     input.pace = pace_setup(profile)?;
     input.passwords = pace_passwords(profile, &mrz);
+    input.pins = pin_setup(profile);
     // The card refuses contents for a disabled zone.
     input.public = if zones.public {
         Some(public_zone(profile, &mrz, signer)?)
     } else {
         None
     };
+    // DG1, DG2, DG14, DG15, EF.SOD and the AA / CA keys; None when zones.icao is false.
+    input.icao = crate::icao_zone::icao_zone(profile, &mrz, &input.pace, signer)?;
     Ok(input)
 }
 
@@ -223,6 +227,41 @@ fn pace_passwords(profile: &Profile, mrz: &Td1) -> PacePasswords {
         can: Some(holder.can.clone()),
         pin: Some(holder.pin1.clone()),
         puk: Some(holder.user_code.clone()),
+    }
+}
+
+/// The PIN records (docs/spec/pins.md): the profile's policies, and PIN2 in
+/// the activated state (profiles carry the activated PINs:
+/// reference-citizens.toml).
+fn pin_setup(profile: &Profile) -> PinSetup {
+    let card = &profile.card;
+    let policy = |min_length, max_length, tries, suspend_after| PinPolicy {
+        min_length,
+        max_length,
+        tries,
+        suspend_after,
+    };
+    PinSetup {
+        delivery_state: false,
+        pin2: Some(profile.holder.pin2.clone()),
+        pin1_policy: policy(
+            card.pin1.min_length,
+            card.pin1.max_length,
+            card.pin1.tries,
+            card.pin1.suspend_after,
+        ),
+        user_code_policy: policy(
+            card.user_code.min_length,
+            card.user_code.max_length,
+            card.user_code.tries,
+            0,
+        ),
+        pin2_policy: policy(
+            card.pin2.min_length,
+            card.pin2.max_length,
+            card.pin2.tries,
+            0,
+        ),
     }
 }
 

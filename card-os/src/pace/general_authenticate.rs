@@ -22,7 +22,8 @@
 //! | the DO of another step, or the wrong chaining bit for the step | 6985 |
 //! | the step's DO with other DOs beside it | 6A80 |
 //! | a point not on the curve, the identity, PK_PCD = PK_PICC | 6A80 |
-//! | T_PCD does not verify (wrong password) | 6300 |
+//! | T_PCD does not verify (wrong password) | 6300; PIN1/PUK 63Cx (docs/spec/pins.md) |
+//! | step 1 with PIN1/PUK not set, blocked, suspended without CAN | 6984, 6983, 6985 |
 //! | the response is longer than Ne | 6Cxx |
 //! | the card has no random source, or an internal failure | 6F00 |
 
@@ -60,8 +61,8 @@ pub fn general_authenticate(ctx: &mut PaceContext<'_, '_>, cmd: &CommandApdu) ->
 
     let (reply, next, established) = if data.is_empty() {
         // Step 1: a fresh run with the MSE parameters and the stored password.
+        passwords::check_usable(ctx.nvm.image(), ctx.state, parameters.password)?;
         let secret = passwords::secret(ctx.nvm.image(), parameters.password)?;
-        passwords::check_usable(ctx.nvm, parameters.password)?;
         let chip = PaceChip::new(parameters.protocol, parameters.domain, &secret);
         let (chip, z) = chip.encrypt_nonce(rng).map_err(pace_error)?;
         (DynamicAuthenticationData::single(GaTag::EncryptedNonce, &z), Run::NonceSent(chip), None)
@@ -81,20 +82,24 @@ pub fn general_authenticate(ctx: &mut PaceContext<'_, '_>, cmd: &CommandApdu) ->
             }
             Run::KeysAgreed(chip) => {
                 let t_pcd = step_object(&data, GaTag::AuthenticationTokenPcd)?;
+                // Anti-tearing (chip.md): a PIN/PUK try is counted and
+                // committed before the token is checked.
+                let tries_left = passwords::count_try(ctx.nvm, parameters.password)?;
                 let (result, t_picc) = match chip.authenticate(t_pcd) {
                     Ok(done) => done,
                     Err(PaceError::TokenMismatch) => {
-                        let sw = passwords::record_failure(ctx.nvm, parameters.password);
+                        let sw = passwords::failure_status(tries_left);
                         return Ok(PaceReply { response: Response { data: Vec::new(), sw }, established: None });
                     }
                     Err(e) => return Err(pace_error(e)),
                 };
-                passwords::record_success(ctx.nvm, parameters.password);
+                passwords::record_success(ctx.nvm, ctx.state, parameters.password)?;
                 let session = SmSession::from_pace(&result).map_err(|_| StatusWord::NoPreciseDiagnosis)?;
                 let outcome = PaceOutcome {
                     password: parameters.password,
                     id_picc: result.id_picc.clone(),
                     chat: parameters.chat.clone(),
+                    eac: crate::ta::EacStatus::default(),
                 };
                 let reply = DynamicAuthenticationData::single(GaTag::AuthenticationTokenPicc, &t_picc);
                 (reply, Run::NotStarted, Some(Established { session, outcome }))

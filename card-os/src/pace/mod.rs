@@ -80,12 +80,20 @@ enum Run {
 pub struct PaceState {
     parameters: Option<PaceParameters>,
     run: Run,
+    /// A PACE with CAN succeeded since power on: a suspended PIN1 may be
+    /// tried once more (TR-03110-2 §3.5.1, `passwords::check_usable`).
+    can_verified: bool,
 }
 
 impl PaceState {
     /// The parameters of the last successful MSE:Set AT.
     pub fn parameters(&self) -> Option<&PaceParameters> {
         self.parameters.as_ref()
+    }
+
+    /// Whether a PACE with CAN succeeded since power on (resumes a suspended PIN1).
+    pub fn can_verified(&self) -> bool {
+        self.can_verified
     }
 
     /// Whether a run is between step 1 and step 4.
@@ -105,6 +113,7 @@ impl fmt::Debug for PaceState {
         f.debug_struct("PaceState")
             .field("parameters", &self.parameters)
             .field("awaiting_step", &awaiting)
+            .field("can_verified", &self.can_verified)
             .finish()
     }
 }
@@ -133,8 +142,8 @@ pub fn process(ctx: &mut PaceContext<'_, '_>, cmd: &CommandApdu) -> Result<PaceR
 
 /// What a PACE command may use.
 pub struct PaceContext<'c, 'i> {
-    /// The command's transaction: passwords are read here, and issue 4's
-    /// retry counters will be written here.
+    /// The command's transaction: passwords are read and PIN retry
+    /// counters written here.
     pub nvm: &'c mut Transaction<'i>,
     pub interface: Interface,
     pub state: &'c mut PaceState,

@@ -14,6 +14,8 @@
 //! | OID not one of the card's PACEInfos, or DO'84' not its parameterId | 6A80 |
 //! | PIN or PUK on the contactless interface | 6982 |
 //! | the card holds no such password | 6A88 |
+//! | PIN1 or PUK not set / blocked (docs/spec/pins.md) | 6984 / 6983 |
+//! | success; PIN1 or PUK with tries lost: the parameters are kept | 9000; 63Cx |
 
 use alloc::vec::Vec;
 
@@ -51,9 +53,10 @@ pub fn mse_set_at(ctx: &mut PaceContext<'_, '_>, cmd: &CommandApdu) -> Result<Re
     if !passwords::is_present(ctx.nvm.image(), password) {
         return Err(StatusWord::ReferencedDataNotFound);
     }
-    passwords::check_usable(ctx.nvm, password)?;
+    // PIN1 / PUK: 6984 not set, 6983 blocked; 63Cx shows lost tries (docs/spec/pins.md).
+    let sw = passwords::selection_status(ctx.nvm.image(), password)?;
     ctx.state.parameters = Some(PaceParameters { protocol, domain, password, chat: mse.chat });
-    Ok(Response::empty())
+    Ok(Response { data: Vec::new(), sw })
 }
 
 /// A well-formed DO'83' naming no PACE password: "referenced data not

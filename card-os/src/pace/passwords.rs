@@ -12,14 +12,23 @@
 //!
 //! A password whose object is absent is *unavailable* (MSE:Set AT → 6A88).
 //!
-//! Issue 4 adds the retry counters and the PIN states (not set, suspended,
-//! blocked) next to these objects. [`check_usable`] and [`record_failure`]
-//! are its seams: today the first accepts every stored password and the second
-//! answers 6300 without counting.
+//! PIN1 and the user code (PUK) also have a PIN record with their state and
+//! retry counter (`crate::pin`, docs/spec/pins.md). PIN1 in the delivery
+//! state has a record but no value yet. The PACE commands ask this module:
+//!
+//! | when | function | PIN1 / PUK |
+//! |---|---|---|
+//! | MSE:Set AT | [`selection_status`] | not set → 6984, blocked → 6983; else 9000, or 63Cx when tries were lost (TR-03110-3 B.11.1), 63C1 for a suspended PIN1 |
+//! | GA step 1 | [`check_usable`] | as above, and a suspended PIN1 without a PACE with CAN since power on → 6985 (TR-03110-2 §3.5.1) |
+//! | GA step 4, before the token check | [`count_try`] | the counter decremented and committed (anti-tearing) |
+//! | GA step 4, token wrong | [`failure_status`] | 63Cx, x = tries left (MRZ, CAN: 6300) |
+//! | GA step 4, token right | [`record_success`] | counter back to its maximum; a CAN run resumes PIN1 |
 
 use core::str;
 
+use super::PaceState;
 use crate::nvm::{CardImage, Transaction};
+use crate::pin::{store, PinId, PinRecord, PinState};
 use crate::protocol::PaceSecret;
 use crate::security::{Interface, PacePassword};
 use crate::status::StatusWord;
@@ -39,9 +48,10 @@ pub fn object_key(password: PacePassword) -> &'static str {
     }
 }
 
-/// Whether the card holds `password`.
+/// Whether the card holds `password` (for PIN1 in the delivery state: its record).
 pub fn is_present(image: &CardImage, password: PacePassword) -> bool {
     image.objects.contains_key(object_key(password))
+        || PinId::for_pace(password).is_some_and(|id| image.objects.contains_key(id.record_key()))
 }
 
 /// Whether `password` may be used on `interface`. chip.md "Interfaces":
@@ -54,24 +64,71 @@ pub fn allowed_on(password: PacePassword, interface: Interface) -> bool {
     }
 }
 
-/// Issue 4 seam: refuse a password that exists but may not be used now
-/// (PIN not yet set → 6984, suspended without a CAN session, blocked → 6983,
-/// TR-03110-2 §3.5). Today every stored password is usable.
-pub fn check_usable(_nvm: &mut Transaction<'_>, _password: PacePassword) -> Result<(), StatusWord> {
-    Ok(())
+/// The record of the PIN behind `password`; `None` for MRZ and CAN. A PIN
+/// or PUK without a record (or with a damaged one) is not usable: 6984.
+fn pin_record(image: &CardImage, password: PacePassword) -> Result<Option<PinRecord>, StatusWord> {
+    let Some(id) = PinId::for_pace(password) else { return Ok(None) };
+    store::record(image, id)?.map(Some).ok_or(StatusWord::ReferenceDataNotUsable)
 }
 
-/// Issue 4 seam: a PACE run with `password` failed at the token check. The
-/// counter decrement will be committed here (`Transaction::commit_now`,
-/// anti-tearing) and the answer become 63Cx. Today: 6300 (ICAO 9303-11
-/// §4.4.4.2), nothing counted.
-pub fn record_failure(_nvm: &mut Transaction<'_>, _password: PacePassword) -> StatusWord {
-    StatusWord::AuthenticationFailed
+/// MSE:Set AT with `password`: refused when it cannot be used (not set →
+/// 6984, blocked → 6983), else the status word to answer: 9000, or the
+/// warning 63Cx with the tries left once a try was lost (TR-03110-3 B.11.1:
+/// the response shows the retry counter; 63C1 = suspended).
+pub fn selection_status(image: &CardImage, password: PacePassword) -> Result<StatusWord, StatusWord> {
+    let Some(record) = pin_record(image, password)? else { return Ok(StatusWord::Success) };
+    match record.state() {
+        PinState::NotSet => Err(StatusWord::ReferenceDataNotUsable),
+        PinState::Blocked => Err(StatusWord::AuthenticationMethodBlocked),
+        PinState::Usable { tries_left } if tries_left == record.policy.tries => Ok(StatusWord::Success),
+        PinState::Usable { tries_left } | PinState::Suspended { tries_left } => {
+            Ok(StatusWord::CounterRemaining(tries_left))
+        }
+    }
 }
 
-/// Issue 4 seam: a PACE run with `password` succeeded (a PIN's counter is
-/// reset to its maximum, TR-03110-2 §3.5). Nothing to do today.
-pub fn record_success(_nvm: &mut Transaction<'_>, _password: PacePassword) {}
+/// GENERAL AUTHENTICATE step 1: refuse a password that may not be used now:
+/// not set → 6984, blocked → 6983, a suspended PIN1 without a successful PACE
+/// with CAN since power on → 6985 (TR-03110-2 §3.5.1: CAN resumes it).
+pub fn check_usable(image: &CardImage, state: &PaceState, password: PacePassword) -> Result<(), StatusWord> {
+    match pin_record(image, password)?.map(|record| record.state()) {
+        None | Some(PinState::Usable { .. }) => Ok(()),
+        Some(PinState::Suspended { .. }) if state.can_verified => Ok(()),
+        Some(PinState::Suspended { .. }) => Err(StatusWord::ConditionsOfUseNotSatisfied),
+        Some(PinState::NotSet) => Err(StatusWord::ReferenceDataNotUsable),
+        Some(PinState::Blocked) => Err(StatusWord::AuthenticationMethodBlocked),
+    }
+}
+
+/// GENERAL AUTHENTICATE step 4, *before* the token is checked: a PIN1 or
+/// PUK try is counted and the decrement committed to NVM now (anti-tearing,
+/// chip.md). The tries left after it; `None` for MRZ and CAN (no counter).
+pub fn count_try(nvm: &mut Transaction<'_>, password: PacePassword) -> Result<Option<u8>, StatusWord> {
+    match PinId::for_pace(password) {
+        None => Ok(None),
+        Some(id) => store::count_try(nvm, id).map(|record| Some(record.tries_left)),
+    }
+}
+
+/// The answer when the terminal's token did not verify: 63Cx with the tries
+/// left for PIN1 and PUK (63C0: now blocked), 6300 for MRZ and CAN (ICAO
+/// 9303-11 §4.4.4.2).
+pub fn failure_status(tries_left: Option<u8>) -> StatusWord {
+    tries_left.map_or(StatusWord::AuthenticationFailed, StatusWord::CounterRemaining)
+}
+
+/// A PACE run with `password` succeeded: a PIN's counter goes back to its
+/// maximum (TR-03110-2 §3.5); a CAN run resumes a suspended PIN1 for the
+/// rest of the card session.
+pub fn record_success(nvm: &mut Transaction<'_>, state: &mut PaceState, password: PacePassword) -> Result<(), StatusWord> {
+    if password == PacePassword::Can {
+        state.can_verified = true;
+    }
+    match PinId::for_pace(password) {
+        None => Ok(()),
+        Some(id) => store::reset_counter(nvm, id),
+    }
+}
 
 /// The PACE secret of `password` from NVM: absent → 6A88; stored bytes that
 /// do not form a password (a damaged image) → 6984 "reference data not usable".
