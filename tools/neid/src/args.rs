@@ -68,6 +68,9 @@ pub enum ReadCommand {
     /// The public zone: PACE with CAN or MRZ, the nine fields under secure
     /// messaging, and its security object verified.
     Public(PublicArgs),
+    /// Any ICAO 9303 eMRTD: PACE or BAC, EF.COM/EF.SOD/data groups, CA, AA,
+    /// Passive Authentication.
+    Icao(crate::read_icao::IcaoArgs),
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod hexarg;
 mod pki;
 mod profile_check;
 mod read;
+mod read_icao;
 mod readers;
 mod signals;
 mod source;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Apdu { card, apdus } => apdu::run(card, apdus),
         Command::Read { what: ReadCommand::Household { card, json } } => read::household(card, *json),
         Command::Read { what: ReadCommand::Public(args) } => read::public(args),
+        Command::Read { what: ReadCommand::Icao(args) } => read_icao::run(args),
         Command::Pki { what: PkiCommand::Init { dir } } => crate::pki::init(dir),
         Command::Profile { what: ProfileCommand::Check { file } } => {
             return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };

@@ -8,6 +8,7 @@
 
 pub mod card;
 pub mod household;
+pub mod icao;
 pub mod in_process;
 pub mod pace;
 pub mod pcsc_transport;
