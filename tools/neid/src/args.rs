@@ -44,6 +44,13 @@ pub enum Command {
         #[command(subcommand)]
         what: PkiCommand,
     },
+    /// PIN1, PIN2 and the user code: status, set, change, unblock (contact interface).
+    Pin {
+        #[command(subcommand)]
+        what: crate::pin_cmd::PinCommand,
+    },
+    /// Registry-office update: TA + CA v2, then a field with its newly signed security object.
+    Update(crate::update_cmd::UpdateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +60,78 @@ pub enum PkiCommand {
         /// Directory to write (created if missing).
         dir: PathBuf,
     },
+    /// Create a test CVCA (self-signed CV certificate, every right) in DIR.
+    Cvca {
+        dir: PathBuf,
+        /// Holder reference: country (2 letters), mnemonic, 5 alphanumerics.
+        #[arg(long, default_value = "TWCVCA00001")]
+        chr: String,
+        /// Curve: p256, brainpoolp256r1, p384, brainpoolp384r1.
+        #[arg(long, default_value = "p384", value_parser = crate::pki::parse_curve)]
+        curve: card_os::protocol::StandardizedDomainParameters,
+        #[arg(long, default_value_t = pki::cv::CVCA_VALIDITY_DAYS)]
+        days: i64,
+    },
+    /// Roll the CVCA of DIR over to a new key: a link certificate signed by the old key.
+    Link {
+        dir: PathBuf,
+        /// Holder reference of the new CVCA key.
+        #[arg(long)]
+        chr: String,
+        #[arg(long, default_value = "p384", value_parser = crate::pki::parse_curve)]
+        curve: card_os::protocol::StandardizedDomainParameters,
+        #[arg(long, default_value_t = pki::cv::CVCA_VALIDITY_DAYS)]
+        days: i64,
+    },
+    /// Issue a document verifier under a CVCA directory into DIR.
+    Dv {
+        dir: PathBuf,
+        /// The CVCA directory (from `neid pki cvca`).
+        #[arg(long, value_name = "CVCADIR")]
+        cvca: PathBuf,
+        #[arg(long, default_value = "TWDVNEID00001")]
+        chr: String,
+        /// A foreign DV (CHAT role 01) instead of a domestic one.
+        #[arg(long)]
+        foreign: bool,
+        /// Rights, comma-separated (default all); names as for `pki terminal`.
+        #[arg(long, default_value = "all", value_parser = crate::pki::parse_rights)]
+        rights: RightList,
+        #[arg(long, default_value_t = pki::cv::DV_VALIDITY_DAYS)]
+        days: i64,
+    },
+    /// Issue a terminal under a DV directory into DIR: its chain and key.
+    Terminal {
+        dir: PathBuf,
+        /// The DV directory (from `neid pki dv`).
+        #[arg(long, value_name = "DVDIR")]
+        dv: PathBuf,
+        /// auth (eService: read rights, can_allowed) or registry (writes, PIN management, privileged).
+        #[arg(long, value_enum)]
+        role: TerminalRoleArg,
+        /// Rights, comma-separated: spouse_name, father_name, mother_name, birthplace, sex,
+        /// photo, can (read rights); write_military_service, write_household_address,
+        /// write_spouse_name, write_father_name, write_mother_name, write_birthplace,
+        /// pin_management, can_allowed, privileged; or all.
+        #[arg(long, value_parser = crate::pki::parse_rights)]
+        rights: RightList,
+        #[arg(long, default_value = "TWTERM00001")]
+        chr: String,
+        #[arg(long, default_value_t = pki::cv::TERMINAL_VALIDITY_DAYS)]
+        days: i64,
+    },
+}
+
+/// A parsed `--rights` list (a newtype: clap would read a bare Vec as "many values").
+#[derive(Debug, Clone)]
+pub struct RightList(pub Vec<card_os::protocol::cvc::AccessRight>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TerminalRoleArg {
+    /// Authentication terminal (eService).
+    Auth,
+    /// Registry-office terminal.
+    Registry,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +147,9 @@ pub enum ReadCommand {
     /// The public zone: PACE with CAN or MRZ, the nine fields under secure
     /// messaging, and its security object verified.
     Public(PublicArgs),
+    /// The encrypted zone: PACE with PIN1 and the terminal's CHAT, TA, CA v2,
+    /// then the fields the terminal is granted (the others listed as denied).
+    Encrypted(crate::read_encrypted::EncryptedArgs),
     /// Any ICAO 9303 eMRTD: PACE or BAC, EF.COM/EF.SOD/data groups, CA, AA,
     /// Passive Authentication.
     Icao(crate::read_icao::IcaoArgs),

@@ -5,13 +5,16 @@ mod args;
 mod demo;
 mod emulate;
 mod hexarg;
+mod pin_cmd;
 mod pki;
 mod profile_check;
 mod read;
 mod read_icao;
+mod read_encrypted;
 mod readers;
 mod signals;
 mod source;
+mod update_cmd;
 
 use std::process::ExitCode;
 
@@ -33,7 +36,18 @@ fn main() -> ExitCode {
         Command::Read { what: ReadCommand::Household { card, json } } => read::household(card, *json),
         Command::Read { what: ReadCommand::Public(args) } => read::public(args),
         Command::Read { what: ReadCommand::Icao(args) } => read_icao::run(args),
+        Command::Read { what: ReadCommand::Encrypted(args) } => read_encrypted::run(args),
         Command::Pki { what: PkiCommand::Init { dir } } => crate::pki::init(dir),
+        Command::Pki { what: PkiCommand::Cvca { dir, chr, curve, days } } => crate::pki::cvca(dir, chr, *curve, *days),
+        Command::Pki { what: PkiCommand::Link { dir, chr, curve, days } } => crate::pki::link(dir, chr, *curve, *days),
+        Command::Pki { what: PkiCommand::Dv { dir, cvca, chr, foreign, rights, days } } => {
+            crate::pki::dv(dir, cvca, chr, *foreign, &rights.0, *days)
+        }
+        Command::Pki { what: PkiCommand::Terminal { dir, dv, role, rights, chr, days } } => {
+            crate::pki::terminal(dir, dv, chr, *role == args::TerminalRoleArg::Registry, &rights.0, *days)
+        }
+        Command::Pin { what } => pin_cmd::run(what),
+        Command::Update(args) => update_cmd::run(args),
         Command::Profile { what: ProfileCommand::Check { file } } => {
             return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }

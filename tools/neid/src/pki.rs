@@ -200,6 +200,138 @@ pub fn load_trust(dir: &Path) -> anyhow::Result<Vec<Certificate>> {
     pki::load_trust(dir).map_err(|e| anyhow::anyhow!("--trust {}: {e}", dir.display()))
 }
 
+// ---- CV certificate PKI for Terminal Authentication (issue 4):
+// `neid pki cvca | link | dv | terminal` (docs/spec/cv-certificates.md).
+
+use card_os::protocol::StandardizedDomainParameters as Curve;
+use card_os::protocol::cvc::AccessRight;
+use pki::cv::{self, DvKind, TerminalRole, Validity};
+
+/// `--rights` names: a field name is its read right (chat.md bits 8..14);
+/// `write_…`, `pin_management`, `can_allowed`, `privileged` the others.
+pub const RIGHT_NAMES: [(&str, AccessRight); 16] = [
+    ("spouse_name", AccessRight::ReadSpouseName),
+    ("father_name", AccessRight::ReadFatherName),
+    ("mother_name", AccessRight::ReadMotherName),
+    ("birthplace", AccessRight::ReadBirthplace),
+    ("sex", AccessRight::ReadSex),
+    ("photo", AccessRight::ReadPhoto),
+    ("can", AccessRight::ReadCan),
+    ("write_military_service", AccessRight::WriteMilitaryService),
+    ("write_household_address", AccessRight::WriteHouseholdAddress),
+    ("write_spouse_name", AccessRight::WriteSpouseName),
+    ("write_father_name", AccessRight::WriteFatherName),
+    ("write_mother_name", AccessRight::WriteMotherName),
+    ("write_birthplace", AccessRight::WriteBirthplace),
+    ("pin_management", AccessRight::PinManagement),
+    ("can_allowed", AccessRight::CanAllowed),
+    ("privileged", AccessRight::PrivilegedTerminal),
+];
+
+/// Parse `--rights a,b,c` (`all` = every right); an unknown name is a
+/// one-line error naming the argument and the known names.
+pub fn parse_rights(text: &str) -> Result<crate::args::RightList, String> {
+    rights_list(text).map(crate::args::RightList)
+}
+
+fn rights_list(text: &str) -> Result<Vec<AccessRight>, String> {
+    let mut rights = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == "all" {
+            return Ok(AccessRight::ALL.to_vec());
+        }
+        let name = name.strip_prefix("read_").unwrap_or(name);
+        let right = RIGHT_NAMES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r).ok_or_else(|| {
+            let known: Vec<&str> = RIGHT_NAMES.iter().map(|(n, _)| *n).collect();
+            format!("--rights: unknown right `{name}` (known: {}, all)", known.join(", "))
+        })?;
+        if !rights.contains(&right) {
+            rights.push(right);
+        }
+    }
+    if rights.is_empty() {
+        return Err("--rights: name at least one right".into());
+    }
+    Ok(rights)
+}
+
+pub fn parse_curve(text: &str) -> Result<Curve, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "p256" | "secp256r1" | "12" => Ok(Curve::NistP256),
+        "brainpoolp256r1" | "13" => Ok(Curve::BrainpoolP256r1),
+        "p384" | "secp384r1" | "15" => Ok(Curve::NistP384),
+        "brainpoolp384r1" | "16" => Ok(Curve::BrainpoolP384r1),
+        other => Err(format!("--curve: unknown curve `{other}` (p256, brainpoolp256r1, p384, brainpoolp384r1)")),
+    }
+}
+
+fn validity(days: i64) -> anyhow::Result<Validity> {
+    let today = cv::today().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Validity::days_from(today, days).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn cv_error<'a>(what: &'static str, dir: &'a Path) -> impl Fn(cv::CvPkiError) -> anyhow::Error + 'a {
+    move |e| anyhow::anyhow!("pki {what} {}: {e}", dir.display())
+}
+
+fn rights_text(rights: impl Iterator<Item = AccessRight>) -> String {
+    let names: Vec<&str> =
+        rights.filter_map(|r| RIGHT_NAMES.iter().find(|(_, x)| *x == r).map(|(n, _)| *n)).collect();
+    names.join(",")
+}
+
+/// `neid pki cvca DIR`.
+pub fn cvca(dir: &Path, chr: &str, curve: Curve, days: i64) -> anyhow::Result<()> {
+    let authority = cv::init_cvca(dir, curve, chr, validity(days)?, &mut rand::rng()).map_err(cv_error("cvca", dir))?;
+    println!("CVCA {} ({curve:?}) written to {}", authority.certificate.holder_reference(), dir.display());
+    Ok(())
+}
+
+/// `neid pki link DIR --chr NEW`.
+pub fn link(dir: &Path, chr: &str, curve: Curve, days: i64) -> anyhow::Result<()> {
+    let link = cv::link(dir, curve, chr, validity(days)?, &mut rand::rng()).map_err(cv_error("link", dir))?;
+    println!(
+        "link certificate {} → {} written to {} (the new CVCA replaces cvca.cvcert; the old one is archived)",
+        link.authority_reference(),
+        link.holder_reference(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `neid pki dv DIR --cvca CVCADIR`.
+pub fn dv(dir: &Path, cvca_dir: &Path, chr: &str, foreign: bool, rights: &[AccessRight], days: i64) -> anyhow::Result<()> {
+    let kind = if foreign { DvKind::Foreign } else { DvKind::Domestic };
+    let authority =
+        cv::dv(cvca_dir, dir, chr, kind, rights, validity(days)?, &mut rand::rng()).map_err(cv_error("dv", dir))?;
+    println!(
+        "DV {} under {} written to {} (rights: {})",
+        authority.certificate.holder_reference(),
+        authority.certificate.authority_reference(),
+        dir.display(),
+        rights_text(authority.certificate.body().chat.rights())
+    );
+    Ok(())
+}
+
+/// `neid pki terminal DIR --dv DVDIR --role auth|registry --rights …`.
+pub fn terminal(dir: &Path, dv_dir: &Path, chr: &str, registry: bool, rights: &[AccessRight], days: i64) -> anyhow::Result<()> {
+    let role = if registry { TerminalRole::RegistryOffice } else { TerminalRole::Authentication };
+    let chain = cv::terminal(dv_dir, dir, chr, role, rights, validity(days)?, &mut rand::rng())
+        .map_err(cv_error("terminal", dir))?;
+    let cert = &chain.terminal.certificate;
+    let effective = cert.body().chat.intersect(chain.dv.body().chat).intersect(chain.cvca.body().chat);
+    println!(
+        "terminal {} under {} written to {} (rights: {}; effective with its chain: {})",
+        cert.holder_reference(),
+        cert.authority_reference(),
+        dir.display(),
+        rights_text(cert.body().chat.rights()),
+        rights_text(effective.rights())
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

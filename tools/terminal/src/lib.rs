@@ -7,16 +7,22 @@
 //! ([`pace`]) opening a secure-messaging channel ([`secure_channel`]).
 
 pub mod card;
+pub mod chip_auth;
+pub mod eac;
+pub mod encrypted;
 pub mod household;
 pub mod icao;
 pub mod in_process;
 pub mod pace;
 pub mod pcsc_transport;
+pub mod pin;
 pub mod public;
 pub mod reader_select;
 pub mod secure_channel;
+pub mod ta;
 pub mod tlv;
 pub mod transport;
+pub mod update;
 
 pub use card::{CardError, Response, read_binary_all, read_binary_sfi, select_aid, sw_meaning};
 pub use household::{Household, HouseholdError, read_household};
@@ -27,3 +33,5 @@ pub use public::{PublicData, PublicEf, PublicError, read_public};
 pub use secure_channel::{ChannelInfo, SecureChannel};
 pub use reader_select::{ReaderInfo, ReaderSelectError, select_reader};
 pub use transport::{Transport, TransportError};
+pub use eac::{EacFailure, EacSession, PaceForEac, establish_pace_for_eac, run_eac};
+pub use ta::TerminalCredentials;
