@@ -1,6 +1,6 @@
 //! The `[holder]` table: the personal data written to the card.
 //!
-//! Field names are those of `/work/shared/data/reference-citizens.toml`, plus
+//! Field names are those of `../shared/data/reference-citizens.toml`, plus
 //! the administrative codes and English names of the address divisions and
 //! the optional CNS 11643 annotations. Syntax that a type can carry is typed
 //! here (dates, codes); rules across fields are in [`crate::check`].

@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn reference_holders_are_valid() {
-        // /work/shared/data/reference-citizens.toml
+        // ../shared/data/reference-citizens.toml
         assert_eq!(validate("A123456789"), Ok(SexDigit::Male));
         assert_eq!(validate("F223456786"), Ok(SexDigit::Female));
         assert_eq!(validate("B187654324"), Ok(SexDigit::Male));

@@ -7,7 +7,7 @@
 //! `cargo bench -p neid-terminal --bench pace_vpcd`. Without cargo bench's
 //! `--bench` argument (e.g. `cargo test --benches`) it only checks that
 //! everything works, with a couple of runs per curve. Needs pcscd and
-//! vsmartcard's vpcd (docs: /work/shared/design/pcsc.md); a pcscd already
+//! vsmartcard's vpcd (docs: ../shared/design/pcsc.md); a pcscd already
 //! running is reused, one started here is stopped by its PID.
 
 use std::error::Error;

@@ -7,7 +7,7 @@
 //! - [`ChildGuard`]: any spawned process, SIGTERM then SIGKILL on drop.
 //! - [`wait_for_card`] / [`wait_for_no_card`]: PC/SC reader waits.
 //!
-//! See `/work/shared/design/pcsc.md` for the facts these rely on.
+//! See `../shared/design/pcsc.md` for the facts these rely on.
 
 pub mod child;
 pub mod error;

@@ -1,6 +1,6 @@
 //! Shared test helpers: a test PKI in a temporary directory and the public
 //! zone fields of the reference holder "adult"
-//! (/work/shared/data/reference-citizens.toml).
+//! (../shared/data/reference-citizens.toml).
 #![allow(dead_code)]
 
 use rand::SeedableRng;
