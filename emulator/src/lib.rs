@@ -5,6 +5,7 @@
 
 pub mod atr;
 pub mod emulator;
+pub mod encrypted_zone;
 pub mod engine;
 pub mod floor;
 pub mod frame;

@@ -169,6 +169,10 @@ pub fn perso_input(
     };
     // DG1, DG2, DG14, DG15, EF.SOD and the AA / CA keys; None when zones.icao is false.
     input.icao = crate::icao_zone::icao_zone(profile, &mrz, &input.pace, signer)?;
+    // Fields 1..=7 and their SO; None when zones.encrypted is false.
+    input.encrypted = crate::encrypted_zone::encrypted_zone(profile, signer)?;
+    // CVCA, CA v2 key, EF.CardSecurity, management key; None without `<pki>/cv/cvca.cvcert`.
+    input.eac = crate::encrypted_zone::eac_setup(profile, &input.pace, signer)?;
     Ok(input)
 }
 

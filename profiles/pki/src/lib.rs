@@ -9,6 +9,7 @@
 //! Only ECDSA over NIST P-384 is implemented for keys; field hashes may be
 //! SHA-256 or SHA-384.
 
+mod card_security;
 mod cert;
 pub mod cv;
 mod error;
@@ -21,6 +22,7 @@ mod oid;
 mod security_object;
 mod trust;
 
+pub use card_security::{ID_SECURITY_OBJECT, management_key, sign_card_security, verify_card_security};
 pub use error::{FieldMismatch, PkiError};
 pub use hash::HashAlgorithm;
 pub use init::{

@@ -203,10 +203,43 @@ fn pin_status_change_and_unblock() {
     );
 }
 
+/// Issue 4's reading: the committed auth terminal granted father_name and
+/// mother_name reads those two; the five others are denied by the card (6982).
 #[test]
-fn read_encrypted_on_a_card_without_eac_says_so() {
+fn read_encrypted_with_the_committed_parents_terminal() {
+    let terminal = workspace().join("profiles/test-pki/cv/terminals/auth-parents");
+    let trust = workspace().join("profiles/test-pki");
+    let o = neid(&[
+        "read",
+        "encrypted",
+        "--pin1",
+        "246810",
+        "--terminal",
+        &terminal.to_string_lossy(),
+        "--trust",
+        &trust.to_string_lossy(),
+        "--json",
+        "--emulator",
+        &adult(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    let json: serde_json::Value = serde_json::from_str(&out(&o)).expect("JSON");
+    assert_eq!(json["father_name"], "王大同");
+    assert_eq!(json["mother_name"], "陳秀英");
+    let denied: Vec<&str> = json["denied"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(denied, ["spouse_name", "birthplace", "sex", "photo", "can"]);
+    for field in denied {
+        assert_eq!(json["denied_detail"][field]["card_sw"], "6982", "{field}");
+        assert!(json.get(field).is_none(), "a denied field is never shown: {field}");
+    }
+    assert_eq!(json["security_object"]["valid"], true, "{json}");
+}
+
+#[test]
+fn read_encrypted_errors_are_one_line_and_named() {
     let dir = tempfile::tempdir().unwrap();
     make_pki(&dir);
+    // A terminal of another CVCA: the card does not know its DV's authority.
     let o = neid(&[
         "read",
         "encrypted",
@@ -218,7 +251,7 @@ fn read_encrypted_on_a_card_without_eac_says_so() {
         &adult(),
     ]);
     assert!(!o.status.success());
-    assert!(err(&o).contains("EF.CardSecurity"), "{}", err(&o));
+    assert!(err(&o).contains("TA failed at MSE:Set DST"), "{}", err(&o));
     let o = neid(&[
         "read",
         "encrypted",
