@@ -204,6 +204,27 @@ fn household_and_public_zone_through_pcscd_and_vpcd() {
     });
     assert!(out.status.success(), "right CAN after a wrong one: {}", text(&out.stderr));
 
+    // Issue 6: the ICAO zone through pcscd: PACE with the MRZ, CA, AA and
+    // Passive Authentication to the committed test CSCA, DG1 = the adult's MRZ.
+    let out = run({
+        let mut c = neid();
+        c.args(["read", "icao", "--reader", "Virtual PCD", "--mrz-info", "210012345,900315,360314", "--json"])
+            .arg("--trust")
+            .arg(&trust);
+        c
+    });
+    assert!(out.status.success(), "read icao: {}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("read icao prints JSON");
+    assert!(json["access"] == "PACE" || json["access"] == "BAC", "{json}");
+    for check in [&json["ca"], &json["aa"], &json["pa"]["signature"], &json["pa"]["chain"]] {
+        assert_eq!(check["status"], "passed", "{json}");
+    }
+    for n in ["1", "2", "14", "15"] {
+        assert_eq!(json["pa"]["dgs"][n], "ok", "DG{n}: {json}");
+    }
+    let lines: Vec<&str> = adult_mrz.split(',').collect();
+    assert_eq!(json["dg1"]["lines"], serde_json::json!(lines), "{json}");
+
     let out = run({
         let mut c = neid();
         c.arg("readers");

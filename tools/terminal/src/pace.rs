@@ -3,22 +3,32 @@
 //!
 //! 1. SELECT MF, READ BINARY EF.CardAccess (`011C`, SFI `1C`) in plain
 //!    (ICAO 9303-11 §4.4.1: the PACEInfos are readable without access
-//!    control), decode the PACEInfos and pick the first one we speak
-//!    (ECDH-GM with AES on parameter ids 12, 13, 15, 16);
+//!    control), decode the PACEInfos of all three mappings and pick the
+//!    first one, in file order, we speak (ECDH Generic, Integrated or Chip
+//!    Authentication Mapping with AES on parameter ids 12, 13, 15, 16;
+//!    docs/spec/pace-mappings.md);
 //! 2. MSE:Set AT `00 22 C1 A4` with the protocol OID, the password reference
 //!    and the parameter id (TR-03110-3 B.11.1);
 //! 3. GENERAL AUTHENTICATE ×4 as one command chain: CLA `10` for steps 1–3,
 //!    `00` for step 4 (ISO 7816-4 §5.3.3, TR-03110-3 B.11.2);
+//!    Steps 1–2 depend on the mapping (ICAO 9303-11 §4.4.4): IM sends the
+//!    terminal nonce t and gets `7C 00` back;
 //! 4. check the chip's token T_PICC, then open secure messaging with
-//!    KS_enc / KS_mac and SSC 0 (ICAO 9303-11 §9.8.2).
+//!    KS_enc / KS_mac and SSC 0 (ICAO 9303-11 §9.8.2);
+//! 5. CAM only: read EF.CardSecurity under secure messaging, verify its
+//!    signature, take PK_IC from its ChipAuthenticationPublicKeyInfo on the
+//!    PACE curve and check the chip's A_IC against it (ICAO 9303-11
+//!    §4.4.3.5.2). Until then the chip is not authenticated; if the check
+//!    fails PACE fails.
 //!
 //! The cryptography is `card_os::protocol::pace::PaceTerminal`, the same code
 //! the card's side is checked against; this file only moves its data objects
 //! in and out of APDUs.
 
+use card_os::protocol::ca::decode_dg14;
 use card_os::protocol::pace::{
-    DynamicAuthenticationData, GaTag, MSE_SET_AT_P1, MSE_SET_AT_P2, MseSetAt, PaceError, PaceInfo, PaceTerminal,
-    StandardizedDomainParameters, decode_card_access,
+    ChipAuthenticationData, DynamicAuthenticationData, GaTag, MSE_SET_AT_P1, MSE_SET_AT_P2, MseSetAt, PaceError,
+    PaceInfo, PaceMapping, PaceTerminal, StandardizedDomainParameters, decode_card_access_all_mappings,
 };
 use card_os::protocol::sm::Command;
 use card_os::protocol::{PacePassword, PaceSecret, SmSession};
@@ -32,6 +42,9 @@ use crate::transport::{Transport, TransportError};
 
 /// EF.CardAccess short EF identifier (ICAO 9303-10 §3.11.3, FID `011C`).
 pub const SFI_CARD_ACCESS: u8 = 0x1C;
+/// EF.CardSecurity short EF identifier (ICAO 9303-10 §3.11.4, FID `011D`):
+/// PK_IC for the Chip Authentication Mapping.
+pub const SFI_CARD_SECURITY: u8 = 0x1D;
 /// MANAGE SECURITY ENVIRONMENT (ISO 7816-4 §11.5.11).
 pub const INS_MSE: u8 = 0x22;
 /// GENERAL AUTHENTICATE, even INS (ISO 7816-4 §11.5.5).
@@ -66,6 +79,7 @@ pub mod step {
     pub const GA_MAP: &str = "GENERAL AUTHENTICATE step 2 (mapping)";
     pub const GA_KEY_AGREEMENT: &str = "GENERAL AUTHENTICATE step 3 (key agreement)";
     pub const GA_MUTUAL_AUTHENTICATION: &str = "GENERAL AUTHENTICATE step 4 (mutual authentication)";
+    pub const CARD_SECURITY: &str = "EF.CardSecurity (011D, SFI 1D)";
 }
 
 /// The MRZ password: document number, date of birth and date of expiry, each
@@ -251,7 +265,7 @@ pub enum PaceFailure {
     #[error("PACE failed: EF.CardAccess (011C) lists no PACEInfo this terminal understands")]
     NoPaceInfo,
     #[error(
-        "PACE failed: the card offers only {offered}; this terminal speaks ECDH-GM with AES on standardized domain parameters 12, 13, 15, 16"
+        "PACE failed: the card offers only {offered}; this terminal speaks ECDH GM, IM and CAM with AES on standardized domain parameters 12, 13, 15, 16"
     )]
     Unsupported { offered: String },
     #[error("PACE failed: {step}: card answered {sw:04X} ({meaning})")]
@@ -266,6 +280,11 @@ pub enum PaceFailure {
     BadChipToken,
     #[error("PACE failed: {password}: {reason}")]
     Password { password: &'static str, reason: String },
+    /// PACE-CAM: the chip's proof A_IC does not match PK_IC of
+    /// EF.CardSecurity, or EF.CardSecurity cannot give a PK_IC (ICAO 9303-11
+    /// §4.4.3.5.2). The chip is not authenticated: no channel is returned.
+    #[error("PACE-CAM failed: {step}: {reason}")]
+    ChipAuthenticationMapping { step: &'static str, reason: String },
     /// Not `#[from]`: that would also make it the `source`, and `{:#}`
     /// chains would print the transport error twice.
     #[error("PACE failed: {0}")]
@@ -279,8 +298,9 @@ impl From<TransportError> for PaceFailure {
 }
 
 /// The PACEInfo a terminal picks: the first (in EF.CardAccess order) with a
-/// parameter id among 12, 13, 15, 16. ECDH-GM-AES is all `decode_card_access`
-/// returns; infos of other protocols were skipped there.
+/// parameter id among 12, 13, 15, 16, whatever its mapping (GM, IM or CAM:
+/// the card lists what it prefers first). PACEInfos of other protocols (DH,
+/// 3DES) were skipped by `decode_card_access_all_mappings`.
 pub fn choose_pace_info(infos: &[PaceInfo]) -> Result<(PaceInfo, StandardizedDomainParameters), PaceFailure> {
     if infos.is_empty() {
         return Err(PaceFailure::NoPaceInfo);
@@ -303,7 +323,7 @@ pub fn choose_pace_info(infos: &[PaceInfo]) -> Result<(PaceInfo, StandardizedDom
         })
 }
 
-/// SELECT MF and read the PACEInfos of EF.CardAccess in plain.
+/// SELECT MF and read the PACEInfos (GM, IM and CAM) of EF.CardAccess in plain.
 pub fn read_card_access(transport: &mut dyn Transport) -> Result<Vec<PaceInfo>, PaceFailure> {
     let mut select = vec![CLA_PLAIN, INS_SELECT, SELECT_P1_BY_FID, SELECT_P2_NO_RESPONSE_DATA, FID_MF.len() as u8];
     select.extend_from_slice(&FID_MF);
@@ -312,20 +332,52 @@ pub fn read_card_access(transport: &mut dyn Transport) -> Result<Vec<PaceInfo>, 
         CardError::Transport(t) => PaceFailure::Transport(t),
         other => PaceFailure::CardAccess(other),
     })?;
-    decode_card_access(&content).map_err(|error| PaceFailure::Protocol { step: "EF.CardAccess", error })
+    decode_card_access_all_mappings(&content).map_err(|error| PaceFailure::Protocol { step: "EF.CardAccess", error })
+}
+
+/// What a PACE run established: the channel, the mapping it ran, and for
+/// the Chip Authentication Mapping the verified chip proof.
+pub struct PaceEstablished<T: Transport> {
+    pub channel: SecureChannel<T>,
+    /// `channel.info().protocol.mapping()`, for callers that report it.
+    pub mapping: PaceMapping,
+    /// `Some` after CAM: the chip proved it holds SK_IC of EF.CardSecurity.
+    pub chip_authentication: Option<CamVerified>,
+}
+
+/// The outcome of the CAM check (ICAO 9303-11 §4.4.3.5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CamVerified {
+    /// EF.CardSecurity as read; its signature verified with the DS
+    /// certificate it carries. The chain to a CSCA is the caller's check
+    /// (`pki::verify_card_security` with a trust list).
+    pub card_security: Vec<u8>,
+    /// keyId of the ChipAuthenticationPublicKeyInfo that matched, if any.
+    pub key_id: Option<u32>,
 }
 
 /// Run PACE with `password` and return the secure channel over `transport`.
 /// Pass `&mut transport` to keep the transport after a failure (a wrong CAN
 /// leaves the card usable: run again with the right one).
 pub fn establish_pace<T: Transport, R: CryptoRng>(
-    mut transport: T,
+    transport: T,
     password: &PacePasswordInput,
     rng: &mut R,
 ) -> Result<SecureChannel<T>, PaceFailure> {
+    establish_pace_any(transport, password, rng).map(|established| established.channel)
+}
+
+/// Run PACE with the mapping the card offers first (GM, IM or CAM) and say
+/// which ran; for CAM, the chip is authenticated here (see the module docs).
+pub fn establish_pace_any<T: Transport, R: CryptoRng>(
+    mut transport: T,
+    password: &PacePasswordInput,
+    rng: &mut R,
+) -> Result<PaceEstablished<T>, PaceFailure> {
     let secret = password.secret()?;
     let infos = read_card_access(&mut transport)?;
     let (info, domain) = choose_pace_info(&infos)?;
+    let mapping = info.protocol.mapping();
 
     let mse = MseSetAt {
         protocol: info.protocol,
@@ -346,16 +398,31 @@ pub fn establish_pace<T: Transport, R: CryptoRng>(
 
     let answer = general_authenticate(&mut transport, true, DynamicAuthenticationData::empty(), step::GA_NONCE)?;
     let z = answer.only(GaTag::EncryptedNonce).map_err(|e| protect(step::GA_NONCE, e))?;
-    let (terminal, mapping_key) = terminal.decrypt_nonce(rng, z).map_err(|e| protect(step::GA_NONCE, e))?;
-
-    let answer = general_authenticate(
-        &mut transport,
-        true,
-        DynamicAuthenticationData::single(GaTag::MappingDataPcd, &mapping_key),
-        step::GA_MAP,
-    )?;
-    let chip_mapping_key = answer.only(GaTag::MappingDataPicc).map_err(|e| protect(step::GA_MAP, e))?;
-    let (terminal, public_key) = terminal.map_nonce(rng, chip_mapping_key).map_err(|e| protect(step::GA_MAP, e))?;
+    let (terminal, public_key) = match mapping {
+        // ICAO 9303-11 §4.4.4.2 (IM): step 2 carries the terminal nonce t; the chip answers `7C 00`.
+        PaceMapping::Integrated => {
+            let (terminal, t) = terminal.decrypt_nonce_integrated(rng, z).map_err(|e| protect(step::GA_NONCE, e))?;
+            let answer = general_authenticate(
+                &mut transport,
+                true,
+                DynamicAuthenticationData::single(GaTag::MappingDataPcd, &t),
+                step::GA_MAP,
+            )?;
+            terminal.map_integrated(rng, &answer).map_err(|e| protect(step::GA_MAP, e))?
+        }
+        // GM and CAM: an ECDH on the mapping keys (ICAO 9303-11 §4.4.3.3.1).
+        PaceMapping::Generic | PaceMapping::ChipAuthentication => {
+            let (terminal, mapping_key) = terminal.decrypt_nonce(rng, z).map_err(|e| protect(step::GA_NONCE, e))?;
+            let answer = general_authenticate(
+                &mut transport,
+                true,
+                DynamicAuthenticationData::single(GaTag::MappingDataPcd, &mapping_key),
+                step::GA_MAP,
+            )?;
+            let chip_mapping_key = answer.only(GaTag::MappingDataPicc).map_err(|e| protect(step::GA_MAP, e))?;
+            terminal.map_nonce(rng, chip_mapping_key).map_err(|e| protect(step::GA_MAP, e))?
+        }
+    };
 
     let answer = general_authenticate(
         &mut transport,
@@ -387,13 +454,64 @@ pub fn establish_pace<T: Transport, R: CryptoRng>(
             rule: "is required in the step-4 response",
         },
     ))?;
-    let result = terminal.authenticate(chip_token).map_err(|e| match e {
+    let token_error = |e| match e {
         PaceError::TokenMismatch => PaceFailure::BadChipToken,
         other => protect(step::GA_MUTUAL_AUTHENTICATION, other),
-    })?;
+    };
+    let (result, cam_proof) = if mapping == PaceMapping::ChipAuthentication {
+        // ICAO 9303-11 §4.4.3.5.1: step 4 of CAM also carries A_IC in DO'8A'.
+        let a_ic = answer.get(GaTag::EncryptedChipAuthenticationData).ok_or(protect(
+            step::GA_MUTUAL_AUTHENTICATION,
+            PaceError::MalformedData {
+                field: "GENERAL AUTHENTICATE DO'8A' (encrypted chip authentication data)",
+                rule: "is required in the step-4 response of the Chip Authentication Mapping",
+            },
+        ))?;
+        let (result, proof) = terminal.authenticate_cam(chip_token, a_ic).map_err(token_error)?;
+        (result, Some(proof))
+    } else {
+        (terminal.authenticate(chip_token).map_err(token_error)?, None)
+    };
     let session = SmSession::from_pace(&result).map_err(TransportError::SecureMessaging)?;
     let info = ChannelInfo { protocol: result.protocol, domain_parameters: result.domain_parameters };
-    Ok(SecureChannel::new(transport, session, info))
+    let mut channel = SecureChannel::new(transport, session, info);
+    let chip_authentication = match cam_proof {
+        Some(proof) => Some(verify_cam(&mut channel, domain, &proof)?),
+        None => None,
+    };
+    Ok(PaceEstablished { channel, mapping, chip_authentication })
+}
+
+/// CAM, after the channel is open: EF.CardSecurity under secure messaging,
+/// its signature, PK_IC on the PACE curve, then PK_map,IC = CA_IC · PK_IC
+/// (ICAO 9303-11 §4.4.3.5.2). Any keyId may be the one: each
+/// ChipAuthenticationPublicKeyInfo on the PACE curve is tried.
+fn verify_cam<T: Transport>(
+    channel: &mut SecureChannel<T>,
+    domain: StandardizedDomainParameters,
+    proof: &ChipAuthenticationData,
+) -> Result<CamVerified, PaceFailure> {
+    let fail = |reason: String| PaceFailure::ChipAuthenticationMapping { step: step::CARD_SECURITY, reason };
+    let card_security = read_binary_sfi(channel, SFI_CARD_SECURITY).map_err(|e| match e {
+        CardError::Transport(t) => PaceFailure::Transport(t),
+        other => fail(other.to_string()),
+    })?;
+    let security_infos =
+        pki::verify_card_security(&card_security, None).map_err(|e| fail(format!("signature: {e}")))?;
+    let infos = decode_dg14(&security_infos).map_err(|e| fail(e.to_string()))?;
+    let candidates: Vec<_> = infos.public_keys.iter().filter(|k| k.domain == domain).collect();
+    if candidates.is_empty() {
+        return Err(fail(format!("lists no ChipAuthenticationPublicKeyInfo on the PACE curve {domain:?}")));
+    }
+    match candidates.iter().find(|k| proof.verify(&k.public_key).is_ok()) {
+        Some(key) => Ok(CamVerified { card_security, key_id: key.key_id }),
+        None => Err(PaceFailure::ChipAuthenticationMapping {
+            step: step::GA_MUTUAL_AUTHENTICATION,
+            reason: "CA_IC·PK_IC is not the chip's mapping key PK_map,IC: the chip does not hold the static key of \
+                     EF.CardSecurity (ICAO 9303-11 §4.4.3.5.2)"
+                .into(),
+        }),
+    }
 }
 
 /// One chained GENERAL AUTHENTICATE (steps 1–3): CLA `10`, data `7C {…}`, Le `00`.

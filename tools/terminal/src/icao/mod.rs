@@ -33,7 +33,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::card::{SW_OK, select_aid_apdu, sw_meaning, transmit};
-use crate::pace::{MrzInfo, MrzInputError, PaceFailure, PacePasswordInput, establish_pace};
+use crate::pace::{MrzInfo, MrzInputError, PaceFailure, PacePasswordInput, establish_pace_any};
 use crate::transport::{Transport, TransportError};
 
 pub use bac::{BacFailure, establish_bac};
@@ -249,6 +249,8 @@ struct Opened {
     method: AccessMethod,
     detail: String,
     pace_not_used: Option<String>,
+    /// PACE-CAM ran and its chip proof verified against EF.CardSecurity.
+    chip_authenticated_by_cam: bool,
 }
 
 /// Read an eMRTD: access, files, CA, AA, PA, DG1 (see the module docs).
@@ -262,8 +264,9 @@ pub fn read_icao<R: CryptoRng>(
     let (password, bac_keys) = access.passwords()?;
     // Each arm reads to the end, so the PACE channel's borrow of `transport`
     // ends before the BAC arm borrows it again.
-    let failure = match establish_pace(&mut *transport, &password, rng) {
-        Ok(mut channel) => {
+    let failure = match establish_pace_any(&mut *transport, &password, rng) {
+        Ok(established) => {
+            let mut channel = established.channel;
             let info = channel.info();
             select_lds1(&mut channel)?;
             let detail = format!(
@@ -276,6 +279,7 @@ pub fn read_icao<R: CryptoRng>(
                 method: AccessMethod::Pace,
                 detail,
                 pace_not_used: None,
+                chip_authenticated_by_cam: established.chip_authentication.is_some(),
             };
             return Ok(read_lds(SmLink::Pace(channel), opened, trust, rng));
         }
@@ -297,6 +301,7 @@ pub fn read_icao<R: CryptoRng>(
         method: AccessMethod::Bac,
         detail: "BAC, 3DES secure messaging".into(),
         pace_not_used: Some(pace_note),
+        chip_authenticated_by_cam: false,
     };
     Ok(read_lds(SmLink::Own(channel), opened, trust, rng))
 }
@@ -362,6 +367,12 @@ fn read_lds<T: Transport, R: CryptoRng>(
         let (next, check) = chip::chip_authentication(link, &dg14, rng);
         link = next;
         report.ca = check;
+    }
+    // ICAO 9303-11 §4.4.3.5: a verified PACE-CAM replaces Chip Authentication.
+    if opened.chip_authenticated_by_cam && !report.ca.passed() && !report.ca.failed() {
+        report.ca = Check::Passed {
+            detail: "by PACE-CAM: CA_IC matches PK_IC of EF.CardSecurity".into(),
+        };
     }
 
     let mut wanted: Vec<u8> = vec![DG_FACE, DG_ACTIVE_AUTHENTICATION];
