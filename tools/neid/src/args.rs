@@ -51,6 +51,8 @@ pub enum Command {
     },
     /// Registry-office update: TA + CA v2, then a field with its newly signed security object.
     Update(crate::update_cmd::UpdateArgs),
+    /// Run the APDU conformance suites (apdu-tests) against a reader or emulated cards.
+    Conformance(crate::conformance::ConformanceArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod apdu;
 mod args;
+mod conformance;
 mod demo;
 mod emulate;
 mod hexarg;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         }
         Command::Pin { what } => pin_cmd::run(what),
         Command::Update(args) => update_cmd::run(args),
+        Command::Conformance(args) => return conformance::run_command(args),
         Command::Profile { what: ProfileCommand::Check { file } } => {
             return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }

@@ -1,0 +1,534 @@
+//! The suite format: TOML files a test engineer reads and writes
+//! (apdu-tests/README.md describes it), turned into checked [`Case`]s.
+//!
+//! A file has a `[suite]` header, hand-written `[[case]]`s, and optionally
+//! `[[matrix]]` tables from which access-matrix cases are generated, each
+//! with an id built from its coordinates so it stays stable when rows are
+//! added.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::command::{self, Action, CommandError, PacePassword};
+use crate::expect::{ByteMask, ExpectError, SwPattern, TlvCheck};
+
+/// Why a suite file cannot be used.
+#[derive(Debug, Error)]
+pub enum SuiteError {
+    #[error("suite {file}: {source}")]
+    Toml { file: String, source: Box<toml::de::Error> },
+    #[error("suite {file}, case {case}: {message}")]
+    Case { file: String, case: String, message: String },
+    #[error("suite {file}: case id {id} appears twice")]
+    DuplicateId { file: String, id: String },
+    #[error("suite {0}: not a built-in suite; built-in: {1}")]
+    UnknownSuite(String, String),
+}
+
+/// The interface a case runs on (chip.md "Interfaces").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interface {
+    Contact,
+    Contactless,
+}
+
+impl Interface {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Contactless => "contactless",
+        }
+    }
+}
+
+/// Authentication established before the steps (the precondition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    PaceCan,
+    PaceMrz,
+}
+
+impl Auth {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "none" => Some(Self::None),
+            "PACE CAN" => Some(Self::PaceCan),
+            "PACE MRZ" => Some(Self::PaceMrz),
+            _ => None,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::PaceCan => "PACE CAN",
+            Self::PaceMrz => "PACE MRZ",
+        }
+    }
+
+    /// The PACE run this precondition stands for.
+    pub fn pace(&self) -> Option<PacePassword> {
+        match self {
+            Self::None => None,
+            Self::PaceCan => Some(PacePassword::Can(None)),
+            Self::PaceMrz => Some(PacePassword::Mrz(None)),
+        }
+    }
+}
+
+/// How a protected command is spoiled before it reaches the card, to check
+/// the card's secure-messaging errors (secure-messaging.md §Errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tamper {
+    /// Flip one bit of the MAC in DO'8E'.
+    Mac,
+    /// Remove DO'8E' (and fix Lc).
+    DropMac,
+    /// Send the previous protected command again (an old SSC).
+    Replay,
+}
+
+/// Whether the response was protected by secure messaging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protection {
+    Plain,
+    Protected,
+}
+
+/// Checks run after the steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Postcondition {
+    /// The card holds no secure-messaging session: a command with SM bits
+    /// answers `6882` (apdu.md §Class byte).
+    SmSessionClosed,
+    /// The session still works: a protected SELECT MF answers a protected `9000`.
+    SmSessionOpen,
+}
+
+/// One step, checked.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The `send` text as written (for reports).
+    pub send: String,
+    pub action: Action,
+    pub secure_messaging: bool,
+    pub tamper: Option<Tamper>,
+    /// Any of these; empty = not checked.
+    pub sw: Vec<SwPattern>,
+    pub data: Option<ByteMask>,
+    /// The data start with these bytes (mask).
+    pub prefix: Option<ByteMask>,
+    pub len: Option<usize>,
+    pub tlv: Vec<TlvCheck>,
+    pub response: Option<Protection>,
+}
+
+/// One test case, ready to run.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub clause: String,
+    /// Reference holder key the case's expected data belong to; `None` = any card.
+    pub holder: Option<String>,
+    pub interface: Interface,
+    pub auth: Auth,
+    pub steps: Vec<Step>,
+    pub post: Vec<Postcondition>,
+    /// True for cases generated from a `[[matrix]]`.
+    pub generated: bool,
+}
+
+/// A loaded suite.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub title: String,
+    /// The zone the summary table counts it under.
+    pub zone: String,
+    pub cases: Vec<Case>,
+}
+
+// ---- the file as written -------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteFile {
+    suite: SuiteHeader,
+    #[serde(default)]
+    case: Vec<CaseFile>,
+    #[serde(default)]
+    matrix: Vec<MatrixFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteHeader {
+    name: String,
+    title: String,
+    zone: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    id: String,
+    title: String,
+    clause: String,
+    holder: Option<String>,
+    #[serde(default = "default_interface")]
+    interface: Interface,
+    #[serde(default = "default_auth")]
+    auth: String,
+    #[serde(default)]
+    step: Vec<StepFile>,
+    #[serde(default)]
+    post: Vec<Postcondition>,
+}
+
+fn default_interface() -> Interface {
+    Interface::Contact
+}
+
+fn default_auth() -> String {
+    "none".to_owned()
+}
+
+/// A status word expectation: one pattern or a list of alternatives.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SwFile {
+    One(String),
+    Any(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    send: String,
+    #[serde(default, alias = "sm")]
+    secure_messaging: bool,
+    tamper: Option<Tamper>,
+    sw: Option<SwFile>,
+    data: Option<String>,
+    prefix: Option<String>,
+    len: Option<usize>,
+    #[serde(default)]
+    tlv: Vec<String>,
+    response: Option<Protection>,
+}
+
+/// An access matrix: every EF × operation × authentication × interface.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatrixFile {
+    id_prefix: String,
+    clause: String,
+    /// Command that selects the EFs' DF (`select_aid HOUSEHOLD`, `select_mf`).
+    df: String,
+    ef: Vec<MatrixEf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatrixEf {
+    name: String,
+    /// 4 hex digits.
+    fid: String,
+    /// Short EF identifier, hex `01`..`1E`.
+    sfi: String,
+    /// Authentications under which READ BINARY is allowed ("none", "PACE CAN", "PACE MRZ").
+    read: Vec<String>,
+    /// Authentications under which UPDATE BINARY is allowed.
+    update: Vec<String>,
+    /// First byte(s) of the content (the template tag), checked on allowed reads.
+    tag: Option<String>,
+}
+
+const MATRIX_AUTHS: [(Auth, &str); 3] = [(Auth::None, "NONE"), (Auth::PaceCan, "CAN"), (Auth::PaceMrz, "MRZ")];
+const MATRIX_INTERFACES: [(Interface, &str); 2] = [(Interface::Contact, "CT"), (Interface::Contactless, "CL")];
+/// READ BINARY answers: all Ne bytes (`9000`) or the end of the EF came first (`6282`), ISO 7816-4 §11.3.3.
+const SW_READ_OK: [&str; 2] = ["9000", "6282"];
+const SW_OK: &str = "9000";
+const SW_DENIED: &str = "6982";
+
+impl Suite {
+    /// Parses and checks a suite file; `file` names it in errors.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, SuiteError> {
+        let parsed: SuiteFile =
+            toml::from_str(text).map_err(|e| SuiteError::Toml { file: file.to_owned(), source: Box::new(e) })?;
+        let mut cases = Vec::new();
+        for c in &parsed.case {
+            cases.push(case_from_file(file, c)?);
+        }
+        for m in &parsed.matrix {
+            cases.extend(expand_matrix(file, m)?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for c in &cases {
+            if !seen.insert(c.id.clone()) {
+                return Err(SuiteError::DuplicateId { file: file.to_owned(), id: c.id.clone() });
+            }
+        }
+        Ok(Self { name: parsed.suite.name, title: parsed.suite.title, zone: parsed.suite.zone, cases })
+    }
+}
+
+fn case_error(file: &str, case: &str, message: impl std::fmt::Display) -> SuiteError {
+    SuiteError::Case { file: file.to_owned(), case: case.to_owned(), message: message.to_string() }
+}
+
+fn case_from_file(file: &str, c: &CaseFile) -> Result<Case, SuiteError> {
+    let err = |m: String| case_error(file, &c.id, m);
+    if c.id.trim().is_empty() || c.clause.trim().is_empty() || c.title.trim().is_empty() {
+        return Err(err("id, title and clause must not be empty".into()));
+    }
+    let auth = Auth::parse(&c.auth)
+        .ok_or_else(|| err(format!("auth \"{}\": one of \"none\", \"PACE CAN\", \"PACE MRZ\"", c.auth)))?;
+    let steps = c
+        .step
+        .iter()
+        .enumerate()
+        .map(|(i, s)| step_from_file(s).map_err(|m| err(format!("step {}: {m}", i + 1))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if steps.is_empty() {
+        return Err(err("a case needs at least one step".into()));
+    }
+    Ok(Case {
+        id: c.id.clone(),
+        title: c.title.clone(),
+        clause: c.clause.clone(),
+        holder: c.holder.clone(),
+        interface: c.interface,
+        auth,
+        steps,
+        post: c.post.clone(),
+        generated: false,
+    })
+}
+
+fn step_from_file(s: &StepFile) -> Result<Step, String> {
+    let action = command::parse(&s.send).map_err(|e: CommandError| e.to_string())?;
+    let text_err = |e: ExpectError| e.to_string();
+    let sw = match &s.sw {
+        None => Vec::new(),
+        Some(SwFile::One(p)) => vec![SwPattern::parse(p).map_err(text_err)?],
+        Some(SwFile::Any(ps)) => ps.iter().map(|p| SwPattern::parse(p)).collect::<Result<_, _>>().map_err(text_err)?,
+    };
+    if s.tamper.is_some() && !s.secure_messaging {
+        return Err("tamper needs secure_messaging = true (it spoils a protected command)".into());
+    }
+    if s.secure_messaging && !matches!(action, Action::Apdu(_)) {
+        return Err("secure_messaging applies to APDUs only, not to reset or pace".into());
+    }
+    Ok(Step {
+        send: s.send.clone(),
+        action,
+        secure_messaging: s.secure_messaging,
+        tamper: s.tamper,
+        sw,
+        data: s.data.as_deref().map(ByteMask::parse).transpose().map_err(text_err)?,
+        prefix: s.prefix.as_deref().map(ByteMask::parse).transpose().map_err(text_err)?,
+        len: s.len,
+        tlv: s.tlv.iter().map(|t| TlvCheck::parse(t)).collect::<Result<_, _>>().map_err(text_err)?,
+        response: s.response,
+    })
+}
+
+/// A step built by the matrix expansion from text that is known to parse.
+fn generated_step(
+    send: &str,
+    sm: bool,
+    sw: &[&str],
+    tlv: &[String],
+    data: Option<&str>,
+    prefix: Option<&str>,
+) -> Result<Step, String> {
+    step_from_file(&StepFile {
+        send: send.to_owned(),
+        secure_messaging: sm,
+        tamper: None,
+        sw: Some(SwFile::Any(sw.iter().map(|s| (*s).to_owned()).collect())),
+        data: data.map(str::to_owned),
+        prefix: prefix.map(str::to_owned),
+        len: None,
+        tlv: tlv.to_vec(),
+        response: Some(if sm { Protection::Protected } else { Protection::Plain }),
+    })
+}
+
+/// Generates, for every EF, READ BINARY, UPDATE BINARY and SELECT under each
+/// authentication on each interface. Id: `PREFIX-FID-OP-AUTH-IF`, e.g.
+/// `PUB-ACC-0101-RD-CAN-CL`.
+fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
+    let mut cases = Vec::new();
+    for ef in &m.ef {
+        let err = |msg: String| case_error(file, &format!("{}-{}", m.id_prefix, ef.fid), msg);
+        let fid = hex::decode(&ef.fid).ok().filter(|f| f.len() == 2).ok_or_else(|| err("fid: 4 hex digits".into()))?;
+        let sfi = u8::from_str_radix(&ef.sfi, 16)
+            .ok()
+            .filter(|s| (1..=30).contains(s))
+            .ok_or_else(|| err("sfi: hex 01..1E".into()))?;
+        let allowed = |list: &Vec<String>, auth: &Auth| -> Result<bool, SuiteError> {
+            for a in list {
+                Auth::parse(a).ok_or_else(|| err(format!("\"{a}\": one of \"none\", \"PACE CAN\", \"PACE MRZ\"")))?;
+            }
+            Ok(list.iter().any(|a| Auth::parse(a).as_ref() == Some(auth)))
+        };
+        for (auth, auth_code) in &MATRIX_AUTHS {
+            let sm = *auth != Auth::None;
+            for (interface, if_code) in &MATRIX_INTERFACES {
+                let may_read = allowed(&ef.read, auth)?;
+                let may_update = allowed(&ef.update, auth)?;
+                let where_ = format!("{} ({}, SFI {:02X}), {}, {}", ef.name, ef.fid, sfi, auth.label(), interface.label());
+                let df = generated_step(&m.df, sm, &[SW_OK], &[], None, None).map_err(&err)?;
+                let ops: [(&str, String, Step); 3] = [
+                    (
+                        "RD",
+                        format!("READ BINARY {} {where_}", if may_read { "allowed" } else { "denied" }),
+                        if may_read {
+                            generated_step(
+                                &format!("00 B0 {:02X} 00 00", 0x80 | sfi),
+                                sm,
+                                &SW_READ_OK,
+                                &[],
+                                None,
+                                ef.tag.as_deref(),
+                            )
+                        } else {
+                            generated_step(&format!("00 B0 {:02X} 00 00", 0x80 | sfi), sm, &[SW_DENIED], &[], Some(""), None)
+                        }
+                        .map_err(&err)?,
+                    ),
+                    (
+                        "UP",
+                        format!("UPDATE BINARY {} {where_}", if may_update { "allowed" } else { "denied" }),
+                        generated_step(
+                            &format!("00 D6 {:02X} 00 01 00", 0x80 | sfi),
+                            sm,
+                            &[if may_update { SW_OK } else { SW_DENIED }],
+                            &[],
+                            Some(""),
+                            None,
+                        )
+                        .map_err(&err)?,
+                    ),
+                    (
+                        "SE",
+                        format!("SELECT EF with FCP (no access rule) {where_}"),
+                        generated_step(
+                            &format!("00 A4 02 04 02 {} 00", ef.fid),
+                            sm,
+                            &[SW_OK],
+                            &[format!("62/83 == hex:{}", hex::encode_upper(&fid))],
+                            None,
+                            None,
+                        )
+                        .map_err(&err)?,
+                    ),
+                ];
+                for (op, title, step) in ops {
+                    cases.push(Case {
+                        id: format!("{}-{}-{op}-{auth_code}-{if_code}", m.id_prefix, ef.fid.to_uppercase()),
+                        title,
+                        clause: m.clause.clone(),
+                        holder: None,
+                        interface: *interface,
+                        auth: auth.clone(),
+                        steps: vec![df.clone(), step],
+                        post: Vec::new(),
+                        generated: true,
+                    });
+                }
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// The suites shipped with the crate, in run order: (name, TOML text).
+pub const BUILTIN: [(&str, &str); 6] = [
+    ("codec", include_str!("../suites/codec.toml")),
+    ("card-level", include_str!("../suites/card-level.toml")),
+    ("household", include_str!("../suites/household.toml")),
+    ("public", include_str!("../suites/public.toml")),
+    ("pace", include_str!("../suites/pace.toml")),
+    ("secure-messaging", include_str!("../suites/secure-messaging.toml")),
+];
+
+/// Loads the built-in suites named in `names` (all of them when empty).
+pub fn builtin_suites(names: &[String]) -> Result<Vec<Suite>, SuiteError> {
+    let known = || BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    for name in names {
+        if !BUILTIN.iter().any(|(n, _)| n == name) {
+            return Err(SuiteError::UnknownSuite(name.clone(), known()));
+        }
+    }
+    BUILTIN
+        .iter()
+        .filter(|(n, _)| names.is_empty() || names.iter().any(|w| w == n))
+        .map(|(n, text)| Suite::from_toml(&format!("{n}.toml"), text))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+[suite]
+name = "t"
+title = "t"
+zone = "household"
+
+[[case]]
+id = "T-001"
+title = "select"
+clause = "household.md"
+[[case.step]]
+send = "select_aid HOUSEHOLD"
+sw = "9000"
+
+[[matrix]]
+id_prefix = "T-ACC"
+clause = "zones.md"
+df = "select_aid HOUSEHOLD"
+[[matrix.ef]]
+name = "EF.County"
+fid = "0101"
+sfi = "01"
+read = ["none", "PACE CAN", "PACE MRZ"]
+update = []
+"#;
+
+    #[test]
+    fn matrix_expands_to_stable_ids() {
+        let suite = Suite::from_toml("t.toml", SMALL).unwrap();
+        // 1 hand case + 1 EF × 3 ops × 3 auths × 2 interfaces.
+        assert_eq!(suite.cases.len(), 1 + 18);
+        assert!(suite.cases.iter().any(|c| c.id == "T-ACC-0101-RD-CAN-CL"));
+        assert!(suite.cases.iter().any(|c| c.id == "T-ACC-0101-UP-NONE-CT"));
+    }
+
+    #[test]
+    fn errors_name_the_case_and_rule() {
+        let bad = SMALL.replace("sw = \"9000\"", "sw = \"900\"");
+        let e = Suite::from_toml("t.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("T-001") && e.contains("status word \"900\""), "{e}");
+        let dup = SMALL.replace("T-ACC", "T");
+        let dup = format!("{dup}\n[[case]]\nid = \"T-0101-RD-CAN-CL\"\ntitle = \"x\"\nclause = \"y\"\n[[case.step]]\nsend = \"reset\"\n");
+        let e = Suite::from_toml("t.toml", &dup).unwrap_err().to_string();
+        assert!(e.contains("appears twice"), "{e}");
+        let auth = SMALL.replace("sw = \"9000\"", "sw = \"9000\"\nsecure_messaging = true\ntamper = \"mac\"").replace(
+            "[[case.step]]",
+            "auth = \"PACE PIN\"\n[[case.step]]",
+        );
+        let e = Suite::from_toml("t.toml", &auth).unwrap_err().to_string();
+        assert!(e.contains("auth \"PACE PIN\""), "{e}");
+    }
+}

@@ -1,0 +1,120 @@
+//! A transport handle that sits *under* the secure channel: it records the
+//! last raw command and response, and can spoil the next protected command
+//! (secure-messaging.md §Errors) so suites can check the card's SM errors
+//! without reaching into the card.
+//!
+//! The handle is shared (`Rc<RefCell<…>>`): the runner keeps one copy while
+//! `establish_pace` consumes another, so a failed PACE leaves the card usable.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use card_os::protocol::sm::Command;
+use terminal::{Transport, TransportError};
+
+use crate::suite::Tamper;
+
+/// DO'8E' (cryptographic checksum) with an 8-byte MAC: `8E 08 MAC`, the last
+/// DO of a protected command (ICAO 9303-11 §9.8.6.1).
+const DO8E_LEN: usize = 10;
+const MAC_LEN: usize = 8;
+
+struct TapState {
+    inner: Box<dyn Transport>,
+    tamper: Option<Tamper>,
+    last_command: Option<Vec<u8>>,
+    last_response: Option<Vec<u8>>,
+}
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct Tap {
+    state: Rc<RefCell<TapState>>,
+}
+
+impl Tap {
+    pub fn new(inner: Box<dyn Transport>) -> Self {
+        Self { state: Rc::new(RefCell::new(TapState { inner, tamper: None, last_command: None, last_response: None })) }
+    }
+
+    /// Spoil the next command sent through this handle.
+    pub fn set_tamper(&self, tamper: Option<Tamper>) {
+        self.state.borrow_mut().tamper = tamper;
+    }
+
+    /// The raw bytes the card sent last (before any SM unwrapping).
+    pub fn last_response(&self) -> Option<Vec<u8>> {
+        self.state.borrow().last_response.clone()
+    }
+}
+
+/// Applies `tamper` to a protected command. `Err` says why it cannot.
+fn spoil(tamper: Tamper, apdu: &[u8], previous: Option<&[u8]>) -> Result<Vec<u8>, TransportError> {
+    let refuse = |why: &str| TransportError::Emulator(format!("tamper {tamper:?}: {why}"));
+    match tamper {
+        Tamper::Replay => previous.map(<[u8]>::to_vec).ok_or_else(|| refuse("no earlier command to replay")),
+        Tamper::Mac | Tamper::DropMac => {
+            let mut command = Command::parse(apdu).map_err(|_| refuse("the protected APDU does not parse"))?;
+            let len = command.data.len();
+            if len < DO8E_LEN || command.data[len - DO8E_LEN] != 0x8E {
+                return Err(refuse("the protected command does not end with DO'8E'"));
+            }
+            if tamper == Tamper::Mac {
+                // Flip the low bit of the MAC's last byte.
+                command.data[len - DO8E_LEN + 2 + MAC_LEN - 1] ^= 0x01;
+            } else {
+                command.data.truncate(len - DO8E_LEN);
+            }
+            command.to_bytes().map_err(|_| refuse("the spoiled command does not encode"))
+        }
+    }
+}
+
+impl Transport for Tap {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut state = self.state.borrow_mut();
+        let bytes = match state.tamper.take() {
+            Some(t) => spoil(t, apdu, state.last_command.as_deref())?,
+            None => apdu.to_vec(),
+        };
+        state.last_response = None;
+        let response = state.inner.transmit(&bytes)?;
+        state.last_command = Some(bytes);
+        state.last_response = Some(response.clone());
+        Ok(response)
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        self.state.borrow().inner.atr()
+    }
+
+    fn reset(&mut self) -> Result<(), TransportError> {
+        let mut state = self.state.borrow_mut();
+        state.last_command = None;
+        state.last_response = None;
+        state.inner.reset()
+    }
+
+    fn name(&self) -> String {
+        self.state.borrow().inner.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_and_drop_mac_spoil_only_do8e() {
+        // 0C A4 00 0C 0F 87 ... is long; a minimal protected command: 0C B0 81 00 0D 97 01 00 8E 08 <mac> 00.
+        let apdu = hex::decode("0CB081000D9701008E0811223344556677880000").unwrap();
+        let apdu = &apdu[..apdu.len() - 1];
+        let flipped = spoil(Tamper::Mac, apdu, None).unwrap();
+        assert_eq!(hex::encode_upper(&flipped), "0CB081000D9701008E081122334455667789 00".replace(' ', ""));
+        let dropped = spoil(Tamper::DropMac, apdu, None).unwrap();
+        assert_eq!(hex::encode_upper(&dropped), "0CB0810003970100 00".replace(' ', ""));
+        assert!(spoil(Tamper::Replay, apdu, None).is_err());
+        assert_eq!(spoil(Tamper::Replay, apdu, Some(&[1, 2, 3, 4])).unwrap(), vec![1, 2, 3, 4]);
+        assert!(spoil(Tamper::Mac, &[0x0C, 0xB0, 0x81, 0x00], None).is_err());
+    }
+}
