@@ -10,6 +10,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::apdu::CommandApdu;
+use crate::fault::FaultSet;
 use crate::fs::tree::{Df, Ef, EfRef, Node};
 use crate::nvm::Transaction;
 use crate::security::{AccessContext, Interface, PacePassword, SecurityStatus};
@@ -56,6 +57,8 @@ pub struct CommandContext<'c, 'i> {
     pub interface: Interface,
     /// The command arrived protected by secure messaging (set by the SM layer, issue 3).
     pub secure_messaging: bool,
+    /// Injected faults (fault.rs); empty on a conforming card.
+    pub faults: FaultSet,
 }
 
 impl CommandContext<'_, '_> {

@@ -27,6 +27,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::apdu::{class, ChainState, ChainStep, CommandApdu, ResponseApdu};
+use crate::fault::{Fault, FaultSet};
 use crate::applet::{AppletRegistry, CommandContext, Response, Selection};
 use crate::fs::{binary, select};
 use crate::lifecycle::{self, LifeCycle};
@@ -92,6 +93,8 @@ pub struct Card {
     generation: u64,
     /// `generation` at the last `nvm_changed_since_last_check`.
     checked_generation: u64,
+    /// Injected faults (fault.rs): volatile configuration, never in the image.
+    faults: FaultSet,
 }
 
 impl fmt::Debug for Card {
@@ -123,7 +126,24 @@ impl Card {
             rng: None,
             generation: 0,
             checked_generation: 0,
+            faults: FaultSet::none(),
         }
+    }
+
+    /// Make the card misbehave as `faults` say (test labs, docs/spec/faults.md).
+    /// The faults are not part of the image and survive power-on.
+    pub fn with_faults(mut self, faults: FaultSet) -> Card {
+        self.faults = faults;
+        self
+    }
+
+    /// Replace the injected faults (see `with_faults`).
+    pub fn set_faults(&mut self, faults: FaultSet) {
+        self.faults = faults;
+    }
+
+    pub fn faults(&self) -> FaultSet {
+        self.faults
     }
 
     /// The random source PACE draws its nonces and keys from. The host seeds
@@ -143,7 +163,9 @@ impl Card {
     /// zeroized) and any command chain are cleared.
     pub fn power_on(&mut self, interface: Interface) {
         self.interface = interface;
+        let pin2_verified = self.volatile.security.pin2_verified;
         self.volatile = Volatile::default();
+        if self.faults.has(Fault::SecurityStatusSurvivesReset) { self.volatile.security.pin2_verified = pin2_verified; } // FAULT
     }
 
     pub fn interface(&self) -> Interface {
@@ -168,6 +190,19 @@ impl Card {
         self.volatile.sm.is_some()
     }
 
+    /// KS_enc, KS_mac and the SSC of the AES session in place, for the
+    /// emulator's test-mode key export into an APDU trace (docs/spec/trace.md).
+    /// `None` without a session or with a 3DES (BAC) session.
+    pub fn session_keys(&self) -> Option<SessionKeys> {
+        match self.volatile.sm.as_ref()? {
+            Session::Aes(session) => {
+                let (ks_enc, ks_mac) = session.keys();
+                Some(SessionKeys { ks_enc: ks_enc.to_vec(), ks_mac: ks_mac.to_vec(), ssc: session.ssc() })
+            }
+            Session::Tdes(_) => None,
+        }
+    }
+
     /// Counter of commands that changed NVM since this `Card` was created.
     pub fn nvm_generation(&self) -> u64 {
         self.generation
@@ -189,7 +224,7 @@ impl Card {
         let received = match self.receive(apdu, session) {
             Ok(received) => received,
             Err(sw) => {
-                self.end_session();
+                if !self.faults.has(Fault::SmErrorKeepsSession) { self.end_session(); } // FAULT: else the session stays
                 return ResponseApdu::new(Vec::new(), sw).to_bytes();
             }
         };
@@ -252,13 +287,15 @@ impl Card {
         if !class::indicates_secure_messaging(cmd.cla) {
             // ICAO 9303-11 §9.8.7: a plain command ends secure messaging; it
             // is then processed as the plain command it is.
-            if session.is_some() {
+            if session.is_some() && !self.faults.has(Fault::PlainCommandKeepsSession) {
                 self.end_session();
             }
+            if self.faults.has(Fault::PlainCommandKeepsSession) { self.volatile.sm = session; } // FAULT
             return Ok(Received { cmd, session: None });
         }
         let session = session.ok_or(StatusWord::SecureMessagingNotSupported)?;
-        let (session, cmd) = secure_messaging::unwrap_session_command(session, &cmd)?;
+        let kept = if self.faults.has(Fault::SmErrorKeepsSession) { duplicate(&session) } else { None }; // FAULT
+        let (session, cmd) = secure_messaging::unwrap_session_command(session, &cmd).inspect_err(|_| self.volatile.sm = kept)?;
         Ok(Received { cmd, session: Some(session) })
     }
 
@@ -295,6 +332,7 @@ impl Card {
         let Some(mut session) = session else {
             return response.to_bytes();
         };
+        let before = if self.faults.has(Fault::SscNotIncremented) { duplicate(&session) } else { None }; // FAULT
         let bytes = match secure_messaging::wrap_session_response(&mut session, &response) {
             Ok(bytes) => bytes,
             Err(sw) => {
@@ -302,6 +340,7 @@ impl Card {
                 return ResponseApdu::new(Vec::new(), sw).to_bytes();
             }
         };
+        if let Some(before) = before { session = before; } // FAULT: the SSC stays at the command's value
         let keep = self.volatile.security.pace.as_ref().is_some_and(|outcome| self.in_scope(outcome.password))
             || (self.volatile.security.bac && self.in_bac_scope());
         if keep {
@@ -364,6 +403,7 @@ impl Card {
                 interface: self.interface,
                 secure_messaging: protected,
                 rng: self.rng.as_mut(),
+                faults: self.faults,
             };
             Some(match ta::process(&mut ctx, cmd) {
                 Ok(reply) => (
@@ -410,10 +450,11 @@ impl Card {
                 security: &mut self.volatile.security,
                 interface: self.interface,
                 secure_messaging: protected,
+                faults: self.faults,
             };
             (dispatch(&self.applets, &mut ctx, cmd), None)
         };
-        let result = result.and_then(|r| fit_to_ne(r, cmd.ne));
+        let result = result.and_then(|r| fit_to_ne(r, cmd.ne, self.faults));
         let changed = match &result {
             Ok(response) if response.sw.is_executed() => tx.commit(),
             _ => tx.rollback(),
@@ -424,6 +465,24 @@ impl Card {
         // A session is only established by a command that executed.
         let established = if result.is_ok() { established } else { None };
         (result, established)
+    }
+}
+
+/// The keys of an AES secure messaging session (`Card::session_keys`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionKeys {
+    pub ks_enc: Vec<u8>,
+    pub ks_mac: Vec<u8>,
+    /// The SSC after the last response.
+    pub ssc: [u8; 16],
+}
+
+/// A copy of an AES session, for the faults that keep a session the card
+/// should have destroyed or advanced (fault.rs). 3DES sessions: `None`.
+fn duplicate(session: &Session) -> Option<Session> {
+    match session {
+        Session::Aes(aes) => Some(Session::Aes(aes.clone())),
+        Session::Tdes(_) => None,
     }
 }
 
@@ -514,10 +573,14 @@ fn dispatch(
 
 /// ISO 7816-4 §5.1: Le absent means no response data is expected; the card
 /// never sends more than Ne bytes. Longer data → 6Cxx with the exact length.
-fn fit_to_ne(mut response: Response, ne: Option<usize>) -> Result<Response, StatusWord> {
+fn fit_to_ne(mut response: Response, ne: Option<usize>, faults: FaultSet) -> Result<Response, StatusWord> {
     match ne {
         None => {
             response.data.clear();
+            Ok(response)
+        }
+        Some(ne) if faults.has(Fault::LongResponseTruncated) && response.data.len() > ne => {
+            response.data.truncate(ne); // FAULT: 9000 with Ne bytes instead of 6Cxx
             Ok(response)
         }
         Some(ne) if response.data.len() > ne => Err(wrong_le(response.data.len())),

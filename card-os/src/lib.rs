@@ -10,6 +10,7 @@ pub mod applet;
 pub mod bac;
 pub mod card;
 pub mod chip_auth;
+pub mod fault;
 pub mod fs;
 pub mod lifecycle;
 pub mod nvm;
@@ -24,7 +25,8 @@ pub mod tlv;
 
 pub use apdu::{CommandApdu, ResponseApdu};
 pub use applet::{Applet, AppletRegistry, CommandContext, Response, Selection};
-pub use card::Card;
+pub use card::{Card, SessionKeys};
+pub use fault::{Fault, FaultSet};
 pub use lifecycle::LifeCycle;
 pub use nvm::{CardImage, Transaction};
 pub use pace::CardRng;

@@ -5,6 +5,7 @@ use crate::atr::atr_for;
 use crate::engine::{CardEngine, Interface};
 use crate::state::StateDir;
 use crate::sw::SW_MEMORY_FAILURE;
+use crate::trace::TraceWriter;
 
 /// A card runtime hosted with an optional crash-safe state directory.
 #[derive(Debug)]
@@ -16,6 +17,8 @@ pub struct Emulator<C: CardEngine> {
     /// The card's NVM holds changes the state file lacks (a save failed);
     /// the next command retries the save.
     unsaved: bool,
+    /// Where every APDU is recorded, if anywhere (docs/spec/trace.md).
+    trace: Option<TraceWriter>,
 }
 
 impl<C: CardEngine> Emulator<C> {
@@ -28,9 +31,31 @@ impl<C: CardEngine> Emulator<C> {
             state,
             atr: atr_for(interface),
             unsaved: false,
+            trace: None,
         };
         emulator.power_on();
         emulator
+    }
+
+    /// Make the card misbehave (card-os `fault.rs`, docs/spec/faults.md).
+    /// Faults are volatile configuration: never persisted with the image.
+    /// Returns whether the card supports fault injection.
+    pub fn set_faults(&mut self, faults: card_os::FaultSet) -> bool {
+        if !faults.is_empty() {
+            let names: Vec<&str> = faults.iter().map(card_os::Fault::name).collect();
+            tracing::warn!(faults = %names.join(","), "fault injection: the card deliberately violates the specification");
+        }
+        self.card.set_faults(faults)
+    }
+
+    /// Record every APDU from now on into `trace`.
+    pub fn set_trace(&mut self, trace: TraceWriter) {
+        self.trace = Some(trace);
+    }
+
+    /// Stop recording; gives back the writer (flushed after every record).
+    pub fn take_trace(&mut self) -> Option<TraceWriter> {
+        self.trace.take()
     }
 
     /// Send one command APDU; returns response data + SW1 SW2.
@@ -54,6 +79,10 @@ impl<C: CardEngine> Emulator<C> {
             response = SW_MEMORY_FAILURE.to_vec();
         }
         tracing::debug!(command = %hex::encode_upper(apdu), sw = %sw_hex(&response), "apdu");
+        if let Some(trace) = &mut self.trace {
+            trace.apdu(self.interface, apdu, &response);
+            trace.session_after_command(self.card.session_keys(), self.interface);
+        }
         response
     }
 
@@ -69,6 +98,9 @@ impl<C: CardEngine> Emulator<C> {
     pub fn power_on(&mut self) {
         tracing::debug!(interface = ?self.interface, "power on");
         self.card.power_on(self.interface);
+        if let Some(trace) = &mut self.trace {
+            trace.power_on(self.interface);
+        }
     }
 
     /// Power off. The card keeps only NVM, which is already persisted; its
@@ -81,6 +113,9 @@ impl<C: CardEngine> Emulator<C> {
     pub fn reset(&mut self) {
         tracing::debug!(interface = ?self.interface, "reset");
         self.card.power_on(self.interface);
+        if let Some(trace) = &mut self.trace {
+            trace.power_on(self.interface);
+        }
     }
 
     /// The ATR for the current interface.

@@ -28,4 +28,16 @@ pub trait CardEngine {
     /// The serialized card image (payload only; the emulator adds the
     /// state-file header).
     fn save_image(&self) -> Vec<u8>;
+
+    /// Inject faults (card-os `fault.rs`). Returns whether this engine
+    /// supports them; engines without card-os ignore them.
+    fn set_faults(&mut self, _faults: card_os::FaultSet) -> bool {
+        false
+    }
+
+    /// The keys of the secure messaging session in place, for a test-mode
+    /// trace (docs/spec/trace.md). Engines without SM have none.
+    fn session_keys(&self) -> Option<card_os::SessionKeys> {
+        None
+    }
 }

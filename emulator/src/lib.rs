@@ -18,6 +18,7 @@ pub mod randomness;
 pub mod state;
 pub mod sw;
 pub mod test_card;
+pub mod trace;
 pub mod vpcd;
 
 pub use emulator::Emulator;
@@ -31,4 +32,5 @@ pub use profile_emulator::{
 pub use randomness::CardRandomness;
 pub use state::{StateDir, StateError};
 pub use test_card::TestCard;
+pub use trace::{TraceError, TraceRecord, TraceWriter, read_trace};
 pub use vpcd::{DEFAULT_VPCD_ADDR, run_vpcd};

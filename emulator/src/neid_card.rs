@@ -77,6 +77,15 @@ impl CardEngine for NeidCard {
         self.card.nvm_changed_since_last_check()
     }
 
+    fn set_faults(&mut self, faults: card_os::FaultSet) -> bool {
+        self.card.set_faults(faults);
+        true
+    }
+
+    fn session_keys(&self) -> Option<card_os::SessionKeys> {
+        self.card.session_keys()
+    }
+
     fn save_image(&self) -> Vec<u8> {
         // The image is plain data (strings, numbers, byte vectors, string-keyed
         // maps): serde_json cannot fail on it. Should it ever, an empty image

@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use super::tree::{EfRef, Node, SFI_MAX, SFI_MIN};
 use crate::apdu::CommandApdu;
 use crate::applet::{CommandContext, Response};
+use crate::fault::Fault;
 use crate::status::StatusWord;
 use crate::tlv;
 
@@ -115,11 +116,11 @@ fn authorized_data<'a>(
     op: Operation,
 ) -> Result<&'a [u8], StatusWord> {
     let ef = ctx.nvm.image().mf.ef_at(at).ok_or(StatusWord::FileNotFound)?;
-    let rule = match op {
-        Operation::Read => &ef.rules.read,
-        Operation::Update => &ef.rules.update,
+    let (rule, skip) = match op {
+        Operation::Read => (&ef.rules.read, Fault::ReadAccessSkipped),
+        Operation::Update => (&ef.rules.update, Fault::UpdateAccessSkipped),
     };
-    rule.check(&ctx.access())?;
+    if !ctx.faults.has(skip) { rule.check(&ctx.access())?; } // FAULT: else the rule is skipped
     Ok(&ef.data)
 }
 
@@ -144,6 +145,7 @@ pub fn read_binary(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Resul
     let data = authorized_data(ctx, &target.at, Operation::Read)?;
     let chunk = slice_from(data, target.offset, ne)?;
     let sw = if chunk.len() < ne { StatusWord::EndOfFileReached } else { StatusWord::Success };
+    let sw = if ctx.faults.has(Fault::EndOfFileAnswers9000) { StatusWord::Success } else { sw }; // FAULT
     let response = Response { data: chunk.to_vec(), sw };
     make_current(ctx, target.at);
     Ok(response)
@@ -183,6 +185,7 @@ pub fn update_binary(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Res
     }
     let target = even_target(ctx, cmd.p1, cmd.p2)?;
     authorized_data(ctx, &target.at, Operation::Update)?;
+    if ctx.faults.has(Fault::TornWrite) { return torn_write(ctx, &target.at, target.offset, &cmd.data); } // FAULT
     ctx.nvm.update_ef(&target.at, target.offset, &cmd.data)?;
     make_current(ctx, target.at);
     Ok(Response::empty())
@@ -198,7 +201,18 @@ pub fn update_binary_odd(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) ->
         _ => return Err(StatusWord::IncorrectDataField),
     };
     authorized_data(ctx, &at, Operation::Update)?;
+    if ctx.faults.has(Fault::TornWrite) { return torn_write(ctx, &at, offset, bytes); } // FAULT
     ctx.nvm.update_ef(&at, offset, bytes)?;
     make_current(ctx, at);
     Ok(Response::empty())
+}
+
+/// `Fault::TornWrite`: the power fails half-way through the write. The first
+/// half of the data is durable (`commit_now`), the rest is lost, and the card
+/// reports 6581 memory failure instead of writing all or nothing.
+fn torn_write(ctx: &mut CommandContext<'_, '_>, at: &EfRef, offset: usize, bytes: &[u8]) -> Result<Response, StatusWord> {
+    let half = bytes.get(..bytes.len() / 2).unwrap_or_default();
+    ctx.nvm.update_ef(at, offset, half)?;
+    ctx.nvm.commit_now();
+    Err(StatusWord::MemoryFailure)
 }

@@ -65,7 +65,8 @@ pub fn process(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Re
 
 /// chip.md "Interfaces": every PIN operation is contact-only.
 fn contact_only(ctx: &CommandContext<'_, '_>) -> Result<(), StatusWord> {
-    if ctx.interface == Interface::Contact { Ok(()) } else { Err(StatusWord::SecurityStatusNotSatisfied) }
+    let allowed = ctx.interface == Interface::Contact || ctx.faults.has(crate::fault::Fault::PinAllowedContactless); // FAULT
+    if allowed { Ok(()) } else { Err(StatusWord::SecurityStatusNotSatisfied) }
 }
 
 /// VERIFY works on PIN2 only: PIN1 and the user code are proven with PACE.
@@ -109,7 +110,7 @@ fn verify(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Respons
     }
     // A failed verification takes the verified status away (ISO 7816-4 §11.5.6).
     ctx.security.pin2_verified = false;
-    store::verify(ctx.nvm, id, &candidate)?;
+    store::verify_with_faults(ctx.nvm, id, &candidate, ctx.faults)?;
     ctx.security.pin2_verified = true;
     Ok(Response::empty())
 }

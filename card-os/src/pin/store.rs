@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::object::{PinId, PinRecord, PinState, MAX_VALUE_LEN};
+use crate::fault::{Fault, FaultSet};
 use crate::nvm::{CardImage, Transaction};
 use crate::status::StatusWord;
 
@@ -108,6 +109,15 @@ pub fn values_match(stored: &[u8], candidate: &[u8]) -> bool {
 /// the counter (`Ok`), a mismatch answers 63Cx with the tries left.
 /// Suspension is a PACE rule (PIN1 has no VERIFY) and is not checked here.
 pub fn verify(nvm: &mut Transaction<'_>, id: PinId, candidate: &[u8]) -> Result<(), StatusWord> {
+    verify_with_faults(nvm, id, candidate, FaultSet::none())
+}
+
+/// [`verify`] on a card with injected faults (fault.rs): the three PIN
+/// counter faults hook here.
+pub fn verify_with_faults(nvm: &mut Transaction<'_>, id: PinId, candidate: &[u8], faults: FaultSet) -> Result<(), StatusWord> {
+    if faults.has(Fault::PinCounterNotDecremented) { return verify_uncounted(nvm, id, candidate, faults); } // FAULT
+    if faults.has(Fault::PinCounterDecrementedAfterComparison) { return verify_counted_late(nvm, id, candidate); } // FAULT
+    if faults.has(Fault::PinCounterNotResetOnSuccess) { return verify_uncounted(nvm, id, candidate, faults); } // FAULT
     let stored = stored_value(nvm.image(), id)?;
     let after = count_try(nvm, id)?;
     if values_match(&stored, candidate) {
@@ -117,6 +127,37 @@ pub fn verify(nvm: &mut Transaction<'_>, id: PinId, candidate: &[u8]) -> Result<
     }
 }
 
+/// Faults `PinCounterNotDecremented` (no try counted on a mismatch) and
+/// `PinCounterNotResetOnSuccess` (the try counted, never given back).
+fn verify_uncounted(nvm: &mut Transaction<'_>, id: PinId, candidate: &[u8], faults: FaultSet) -> Result<(), StatusWord> {
+    let stored = stored_value(nvm.image(), id)?;
+    let record = if faults.has(Fault::PinCounterNotDecremented) { usable(nvm.image(), id)? } else { count_try(nvm, id)? };
+    if values_match(&stored, candidate) { Ok(()) } else { Err(StatusWord::CounterRemaining(record.tries_left)) }
+}
+
+/// Fault `PinCounterDecrementedAfterComparison`: compare first, then
+/// decrement in the command's own transaction, which the failed command
+/// rolls back (the anti-tearing commit is missing).
+fn verify_counted_late(nvm: &mut Transaction<'_>, id: PinId, candidate: &[u8]) -> Result<(), StatusWord> {
+    let stored = stored_value(nvm.image(), id)?;
+    let mut record = usable(nvm.image(), id)?;
+    if values_match(&stored, candidate) {
+        return reset_counter(nvm, id);
+    }
+    record.tries_left = record.tries_left.saturating_sub(1);
+    write(nvm, id, &record);
+    Err(StatusWord::CounterRemaining(record.tries_left))
+}
+
+/// The record of a PIN that may be tried: not set → 6984, blocked → 6983.
+fn usable(image: &CardImage, id: PinId) -> Result<PinRecord, StatusWord> {
+    let record = require(image, id)?;
+    match record.state() {
+        PinState::NotSet => Err(StatusWord::ReferenceDataNotUsable),
+        PinState::Blocked => Err(StatusWord::AuthenticationMethodBlocked),
+        PinState::Usable { .. } | PinState::Suspended { .. } => Ok(record),
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

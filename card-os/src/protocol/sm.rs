@@ -602,6 +602,9 @@ pub(crate) fn unprotect_response<S: SmCipherSuite>(
 }
 
 /// An established AES secure messaging session: keys, cipher and SSC.
+/// `Clone` exists for fault injection only (card-os `fault.rs`: a faulty
+/// card keeps a copy of the session it should have destroyed).
+#[derive(Clone)]
 pub struct SmSession {
     cipher: PaceCipher,
     ks_enc: Zeroizing<Vec<u8>>,
@@ -691,6 +694,12 @@ impl SmSession {
     /// The current send sequence counter.
     pub fn ssc(&self) -> [u8; BLOCK_SIZE] {
         self.ssc
+    }
+
+    /// KS_enc and KS_mac. Only for the test-mode key export of the emulator's
+    /// APDU trace (docs/spec/trace.md); never logged or sent by default.
+    pub fn keys(&self) -> (&[u8], &[u8]) {
+        (&self.ks_enc, &self.ks_mac)
     }
 
     /// IV = E(KS_enc, SSC) (ICAO 9303-11 §9.8.6.1, AES only).

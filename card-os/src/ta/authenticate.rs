@@ -107,6 +107,7 @@ pub fn get_challenge(ctx: &mut EacContext<'_, '_>, cmd: &CommandApdu) -> Result<
 /// `ID_PICC ‖ r_PICC ‖ Comp(ePK_PCD) [‖ aux]` under its certificate's key.
 pub fn external_authenticate(ctx: &mut EacContext<'_, '_>, cmd: &CommandApdu) -> Result<Response, StatusWord> {
     ta_allowed(ctx)?;
+    let ctx_faults = ctx.faults;
     let session = ctx.session()?;
     // The challenge is spent whatever the outcome: no second try with it.
     let challenge = session.eac.challenge.take().ok_or(StatusWord::ConditionsOfUseNotSatisfied)?;
@@ -128,6 +129,7 @@ pub fn external_authenticate(ctx: &mut EacContext<'_, '_>, cmd: &CommandApdu) ->
         .and_then(|value| Chat::decode_template(value).ok())
         .ok_or(StatusWord::ConditionsOfUseNotSatisfied)?;
     session.eac.authorization = Some(terminal.chat.intersect(pace_chat));
+    if ctx_faults.has(crate::fault::Fault::ChatNotIntersected) { session.eac.authorization = Some(terminal.chat); } // FAULT
     session.eac.terminal_ephemeral_key = Some(setup.compressed_ephemeral_key);
     session.eac.issuer = None;
     Ok(Response::empty())

@@ -119,6 +119,8 @@ pub struct EacContext<'c, 'i> {
     /// The command arrived under secure messaging.
     pub secure_messaging: bool,
     pub rng: Option<&'c mut CardRng>,
+    /// Injected faults (fault.rs); empty on a conforming card.
+    pub faults: crate::fault::FaultSet,
 }
 
 impl EacContext<'_, '_> {

@@ -53,6 +53,11 @@ pub enum Command {
     Update(crate::update_cmd::UpdateArgs),
     /// Run the APDU conformance suites (apdu-tests) against a reader or emulated cards.
     Conformance(crate::conformance::ConformanceArgs),
+    /// Print an APDU trace (JSON lines from `neid emulate --trace`) annotated.
+    Trace {
+        /// The trace file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,6 +233,9 @@ pub struct CardArgs {
     /// Interface of the emulated card (only with --emulator).
     #[arg(long, value_enum, default_value_t = InterfaceArg::Contact, requires = "emulator")]
     pub interface: InterfaceArg,
+    /// Make the emulated card misbehave (repeatable; docs/spec/faults.md; only with --emulator).
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, requires = "emulator")]
+    pub faults: Vec<card_os::Fault>,
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +252,23 @@ pub struct EmulateArgs {
     /// Interface the card is reached through.
     #[arg(long, value_enum, default_value_t = InterfaceArg::Contact)]
     pub interface: InterfaceArg,
+    /// Make the card misbehave (repeatable; docs/spec/faults.md lists the names).
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<card_os::Fault>,
+    /// Record every APDU into this file (JSON lines, docs/spec/trace.md).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// TEST MODE: also write each secure messaging session's keys into the trace.
+    #[arg(long, requires = "trace")]
+    pub export_session_keys: bool,
+}
+
+/// `--fault NAME`: one of `card_os::Fault::ALL` by its name.
+fn parse_fault(name: &str) -> Result<card_os::Fault, String> {
+    card_os::Fault::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = card_os::Fault::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown fault \"{name}\"; one of: {}", names.join(", "))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -17,6 +17,18 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         None => emulator::emulator_from_profile(&args.profile, interface)
             .with_context(|| format!("--profile {}", args.profile.display()))?,
     };
+    emulator.set_faults(args.faults.iter().copied().collect());
+    if let Some(path) = &args.trace {
+        let writer = emulator::TraceWriter::create(path, args.export_session_keys)
+            .with_context(|| format!("--trace {}", path.display()))?;
+        if args.export_session_keys {
+            eprintln!("neid: TEST MODE: secure messaging session keys go into {}", path.display());
+        }
+        emulator.set_trace(writer);
+    }
+    for fault in &args.faults {
+        eprintln!("neid: fault injected: {} ({})", fault.name(), fault.description());
+    }
     tracing::info!(vpcd = %args.vpcd, interface = ?interface, "serving the card to vpcd");
     eprintln!(
         "neid: emulating {} ({:?}) via vpcd at {}; stop with Ctrl-C",

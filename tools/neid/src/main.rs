@@ -14,6 +14,7 @@ mod read_icao;
 mod read_encrypted;
 mod readers;
 mod signals;
+mod trace;
 mod source;
 mod update_cmd;
 
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
             return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }
         Command::Emulate(args) => emulate::run(args),
+        Command::Trace { file } => trace::run(file),
         Command::Demo => demo::run(),
     };
     match result {

@@ -9,8 +9,9 @@ use crate::args::CardArgs;
 pub fn open(card: &CardArgs) -> anyhow::Result<Box<dyn Transport>> {
     match &card.emulator {
         Some(profile) => {
-            let emulator = emulator::emulator_from_profile(profile, card.interface.into())
+            let mut emulator = emulator::emulator_from_profile(profile, card.interface.into())
                 .with_context(|| format!("--emulator {}", profile.display()))?;
+            emulator.set_faults(card.faults.iter().copied().collect());
             Ok(Box::new(terminal::InProcessTransport::new(emulator)))
         }
         None => Ok(Box::new(PcscTransport::connect(card.reader.as_deref())?)),
