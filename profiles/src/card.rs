@@ -28,6 +28,10 @@ pub struct CardConfig {
     /// Offer BAC in the ICAO zone (besides PACE); needs `zones.icao`.
     #[serde(default)]
     pub bac: bool,
+    /// The Active Authentication key type (ICAO 9303-11 §6.1); only
+    /// meaningful with `zones.icao`.
+    #[serde(default)]
+    pub aa: ActiveAuthKey,
     pub pin1: Pin1Policy,
     pub pin2: PinPolicy,
     pub user_code: PinPolicy,
@@ -205,6 +209,35 @@ pub enum KeyGeneration {
     OnCard,
 }
 
+/// The Active Authentication key pair the ICAO zone is personalized with
+/// (ICAO 9303-11 §6.1; docs/spec/active-authentication.md). An unknown
+/// value is refused at load, naming `card.aa`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActiveAuthKey {
+    /// ECDSA on NIST P-384, plain signature with SHA-384 (BSI TR-03111
+    /// §5.2.1); DG14 carries an ActiveAuthenticationInfo.
+    #[default]
+    #[serde(rename = "ecdsa-p384")]
+    EcdsaP384,
+    /// RSA with a 2048-bit modulus, ISO/IEC 9796-2 scheme 1 signatures;
+    /// DG14 carries no ActiveAuthenticationInfo (ICAO 9303-11 §6.1).
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+}
+
+impl ActiveAuthKey {
+    /// The RSA modulus length of [`ActiveAuthKey::Rsa2048`].
+    pub const RSA_MODULUS_BITS: usize = 2048;
+
+    /// The profile spelling, e.g. `"rsa-2048"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActiveAuthKey::EcdsaP384 => "ecdsa-p384",
+            ActiveAuthKey::Rsa2048 => "rsa-2048",
+        }
+    }
+}
+
 /// Who may terminate the card.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -296,6 +329,58 @@ mod tests {
         assert!(KeySeed::from_hex(&odd).is_err());
         assert!(KeySeed::from_hex(&hex.replace('0', "g")).is_err());
         assert!(KeySeed::from_hex(&format!("+f{}", &hex[2..])).is_err());
+    }
+
+    /// adult.toml with `edit` applied to its text.
+    fn adult_edited(from: &str, to: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/adult.toml");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(text.contains(from), "adult.toml has no {from:?}");
+        text.replacen(from, to, 1)
+    }
+
+    fn load(text: &str) -> crate::Profile {
+        crate::Profile::from_toml_str(text).unwrap_or_else(|e| panic!("profile should load: {e}"))
+    }
+
+    #[test]
+    fn aa_defaults_to_ecdsa_p384_and_takes_rsa_2048() {
+        let default = load(&adult_edited("", ""));
+        assert_eq!(default.card.aa, ActiveAuthKey::EcdsaP384);
+        for key in [ActiveAuthKey::EcdsaP384, ActiveAuthKey::Rsa2048] {
+            let line = format!("bac = true\naa = \"{}\"\n", key.name());
+            let profile = load(&adult_edited("bac = true\n", &line));
+            assert_eq!(profile.card.aa, key);
+            assert_eq!(profile.check(), vec![]);
+            // Written back, it reads the same.
+            let written = profile.to_toml_string().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(load(&written).card.aa, key);
+        }
+    }
+
+    #[test]
+    fn unknown_aa_is_refused_at_load_naming_the_field() {
+        for value in ["\"rsa-1024\"", "\"RSA-2048\"", "\"ecdsa\"", "2048"] {
+            let text = adult_edited("bac = true\n", &format!("bac = true\naa = {value}\n"));
+            let error = crate::Profile::from_toml_str(&text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("card.aa: "), "{value}: {error}");
+        }
+        let text = adult_edited("bac = true\n", "bac = true\naa = \"rsa-1024\"\n");
+        let error = crate::Profile::from_toml_str(&text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("unknown variant `rsa-1024`, expected `ecdsa-p384` or `rsa-2048`"), "{error}");
+    }
+
+    #[test]
+    fn rsa_aa_needs_the_icao_zone() {
+        let text = adult_edited("icao = true", "icao = false").replacen("bac = true\n", "aa = \"rsa-2048\"\n", 1);
+        let issues = load(&text).check();
+        assert!(
+            issues.iter().any(|i| i.field == "card.aa" && i.rule == crate::Rule::Zones),
+            "{issues:#?}"
+        );
+        // The default key type is no issue without the zone.
+        let text = adult_edited("icao = true", "icao = false").replacen("bac = true\n", "", 1);
+        assert_eq!(load(&text).check(), vec![]);
     }
 
     #[test]

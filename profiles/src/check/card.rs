@@ -1,11 +1,11 @@
-//! Rules on `[card]`: PACE parameters, interfaces and zones, secret
-//! policies, scratch EF.
+//! Rules on `[card]`: PACE parameters, interfaces and zones (with BAC and
+//! the Active Authentication key), secret policies, scratch EF.
 
 use core::ops::RangeInclusive;
 
 use super::{Issues, Rule};
 use crate::card::{
-    CardConfig, PIN1_LENGTHS, PIN2_LENGTHS, PaceDomain, SCRATCH_EF_SIZES, TRIES, USER_CODE_LENGTHS,
+    ActiveAuthKey, CardConfig, PIN1_LENGTHS, PIN2_LENGTHS, PaceDomain, SCRATCH_EF_SIZES, TRIES, USER_CODE_LENGTHS,
 };
 
 pub(super) fn check(card: &CardConfig, issues: &mut Issues) {
@@ -77,6 +77,18 @@ fn check_zones(card: &CardConfig, issues: &mut Issues) {
             "card.bac",
             Rule::Zones,
             "BAC is offered only in the ICAO zone, which card.zones.icao disables",
+        );
+    }
+    // ICAO 9303-11 §6.1: the AA key is DG15's, so it exists only with LDS1.
+    // The default needs no zone, like `bac = false`.
+    if card.aa != ActiveAuthKey::default() && !z.icao {
+        issues.push(
+            "card.aa",
+            Rule::Zones,
+            format!(
+                "\"{}\" chooses the Active Authentication key of the ICAO zone, which card.zones.icao disables",
+                card.aa.name()
+            ),
         );
     }
     // chip.md "Interfaces": operations with PIN1 or PIN2 are contact-only.
