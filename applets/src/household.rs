@@ -23,7 +23,7 @@ use card_os::tlv;
 use card_os::{Applet, CommandContext, Response, StatusWord};
 
 use crate::error::PersoError;
-use crate::layout;
+use crate::{layout, registry_update};
 
 pub const AID: &[u8] = &[0xD1, 0x58, 0x00, 0x00, 0x01, 0x01];
 pub const FID: u16 = 0xDF01;
@@ -166,30 +166,48 @@ fn encode_neighbourhood(number: u16) -> Result<Vec<u8>, PersoError> {
     Ok(tlv::build(TAG_NEIGHBOURHOOD, &tlv::build(TAG_CODE, digits.as_bytes())))
 }
 
-/// The zone's DF with its four field EFs: free read, no update (the registry
-/// office's write right arrives with Terminal Authentication).
+/// The zone's DF with its four field EFs: free read, no UPDATE BINARY (the
+/// registry office writes a field with PUT DATA, registry_update.rs).
 pub fn df(input: &HouseholdInput) -> Result<card_os::fs::Node, PersoError> {
     let field = |fid, sfi, data| {
         layout::ef(fid, Some(sfi), AccessCondition::Always, AccessCondition::Never, data)
     };
+    let [county, township, village, neighbourhood] = encode(input)?;
     Ok(layout::application(
         Some(FID),
         AID,
         alloc::vec![
-            field(FID_COUNTY, SFI_COUNTY, encode_division(TAG_COUNTY, &COUNTY, &input.county)?),
-            field(FID_TOWNSHIP, SFI_TOWNSHIP, encode_division(TAG_TOWNSHIP, &TOWNSHIP, &input.township)?),
-            field(FID_VILLAGE, SFI_VILLAGE, encode_division(TAG_VILLAGE, &VILLAGE, &input.village)?),
-            field(FID_NEIGHBOURHOOD, SFI_NEIGHBOURHOOD, encode_neighbourhood(input.neighbourhood)?),
+            field(FID_COUNTY, SFI_COUNTY, county),
+            field(FID_TOWNSHIP, SFI_TOWNSHIP, township),
+            field(FID_VILLAGE, SFI_VILLAGE, village),
+            field(FID_NEIGHBOURHOOD, SFI_NEIGHBOURHOOD, neighbourhood),
         ],
     ))
 }
 
-/// The household applet has no commands beyond the generic ISO ones yet.
+/// The contents of EF.County, EF.Township, EF.Village and EF.Neighbourhood
+/// (`0101..=0104`), in that order: what personalization writes and what a
+/// registry-office terminal sends with PUT DATA.
+pub fn encode(input: &HouseholdInput) -> Result<[Vec<u8>; 4], PersoError> {
+    Ok([
+        encode_division(TAG_COUNTY, &COUNTY, &input.county)?,
+        encode_division(TAG_TOWNSHIP, &TOWNSHIP, &input.township)?,
+        encode_division(TAG_VILLAGE, &VILLAGE, &input.village)?,
+        encode_neighbourhood(input.neighbourhood)?,
+    ])
+}
+
+/// The household applet: the generic ISO commands, and the registry
+/// office's PUT DATA of a field (docs/spec/household.md §Update).
 pub struct HouseholdApplet;
 
 impl Applet for HouseholdApplet {
-    fn process(&self, _ctx: &mut CommandContext<'_, '_>, _cmd: &CommandApdu) -> Result<Response, StatusWord> {
-        Err(StatusWord::InsNotSupported)
+    fn process(&self, ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Response, StatusWord> {
+        registry_update::process(ctx, cmd, &registry_update::HOUSEHOLD_ZONE)
+    }
+
+    fn supports_chaining(&self, ins: u8) -> bool {
+        ins == registry_update::INS_PUT_DATA
     }
 
     /// Free data: selecting it keeps any PACE session (docs/spec/pace.md).

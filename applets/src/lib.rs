@@ -15,6 +15,7 @@ pub mod pin_perso;
 pub mod public;
 pub mod public_fields;
 pub mod registry_update;
+pub mod security_object;
 
 use alloc::boxed::Box;
 

@@ -9,11 +9,11 @@ use alloc::vec::Vec;
 
 use card_os::apdu::CommandApdu;
 use card_os::fs::Node;
-use card_os::security::{AccessCondition, PacePassword};
+use card_os::security::{AccessCondition, PacePassword, TerminalRight};
 use card_os::{tlv, Applet, CommandContext, Response, StatusWord};
 
 use crate::error::PersoError;
-use crate::layout;
+use crate::{layout, registry_update};
 use crate::public_fields::{FIELD_COUNT, TAG_FIELD_BASE};
 
 pub const AID: &[u8] = &[0xD1, 0x58, 0x00, 0x00, 0x01, 0x02];
@@ -59,8 +59,20 @@ impl PublicZoneInput {
     }
 }
 
+/// SM after PACE with CAN or MRZ (the holder's and any reader's way in);
+/// or, for a registry-office update, SM after PACE with PIN1 once a
+/// privileged terminal (TA) and the chip (CA v2) are authenticated: the
+/// office re-signs the security object over every field, so it must read
+/// them in the session it writes in (docs/spec/eac.md §Registry-office updates).
 pub fn read_rule() -> AccessCondition {
-    AccessCondition::secure_messaging(&[PacePassword::Can, PacePassword::Mrz])
+    AccessCondition::AnyOf(alloc::vec![
+        AccessCondition::secure_messaging(&[PacePassword::Can, PacePassword::Mrz]),
+        AccessCondition::AllOf(alloc::vec![
+            AccessCondition::secure_messaging(&[PacePassword::Pin]),
+            AccessCondition::TerminalRight(TerminalRight::RegistryOffice),
+            AccessCondition::ChipAuthenticated,
+        ]),
+    ])
 }
 
 /// The zone's DF; its EFs are empty when `contents` is `None`.
@@ -85,8 +97,14 @@ pub fn df(contents: Option<&PublicZoneInput>) -> Result<Node, PersoError> {
 pub struct PublicApplet;
 
 impl Applet for PublicApplet {
-    fn process(&self, _ctx: &mut CommandContext<'_, '_>, _cmd: &CommandApdu) -> Result<Response, StatusWord> {
-        Err(StatusWord::InsNotSupported)
+    /// Registry-office updates of the household address and the
+    /// military-service status (PUT DATA, docs/spec/eac.md).
+    fn process(&self, ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Response, StatusWord> {
+        registry_update::process(ctx, cmd, &registry_update::PUBLIC_ZONE)
+    }
+
+    fn supports_chaining(&self, ins: u8) -> bool {
+        ins == registry_update::INS_PUT_DATA
     }
 
     /// Every PACE password keeps its session here; reading needs CAN or MRZ

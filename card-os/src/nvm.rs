@@ -41,6 +41,8 @@ impl CardImage {
 #[derive(Debug)]
 enum Undo {
     Ef { at: EfRef, offset: usize, old: Vec<u8> },
+    /// The whole content of an EF before `replace_ef` (its size may differ).
+    EfContent { at: EfRef, old: Vec<u8> },
     Object { key: String, old: Option<Vec<u8>> },
     LifeCycle(LifeCycle),
 }
@@ -76,6 +78,18 @@ impl<'a> Transaction<'a> {
         let old = target.to_vec();
         target.copy_from_slice(bytes);
         self.undo.push(Undo::Ef { at: at.clone(), offset, old });
+        Ok(())
+    }
+
+    /// Replace the whole content of a transparent EF; the EF's size becomes
+    /// `bytes.len()` (a registry-office update writes a field whose new
+    /// encoding has another length, docs/spec/eac.md §Registry-office
+    /// updates). Undone with the rest of the transaction: rollback puts the
+    /// old content, and so the old size, back. Unknown EF → 6A82.
+    pub fn replace_ef(&mut self, at: &EfRef, bytes: Vec<u8>) -> Result<(), StatusWord> {
+        let ef = self.image.mf.ef_at_mut(at).ok_or(StatusWord::FileNotFound)?;
+        let old = core::mem::replace(&mut ef.data, bytes);
+        self.undo.push(Undo::EfContent { at: at.clone(), old });
         Ok(())
     }
 
@@ -128,6 +142,11 @@ impl<'a> Transaction<'a> {
                         .and_then(|ef| ef.data.get_mut(offset..offset + old.len()))
                     {
                         target.copy_from_slice(&old);
+                    }
+                }
+                Undo::EfContent { at, old } => {
+                    if let Some(ef) = self.image.mf.ef_at_mut(&at) {
+                        ef.data = old;
                     }
                 }
                 Undo::Object { key, old: Some(value) } => {
@@ -212,6 +231,30 @@ mod tests {
         assert_eq!(tx.update_ef(&at(), 3, &[1, 2]), Err(StatusWord::NotEnoughMemoryInFile));
         assert!(!tx.commit());
         assert_eq!(data(&img), vec![0; 4]);
+    }
+
+    #[test]
+    fn replace_ef_changes_the_size_and_rollback_restores_it() {
+        let mut img = image();
+        let mut tx = Transaction::begin(&mut img);
+        tx.update_ef(&at(), 0, &[1]).unwrap();
+        tx.replace_ef(&at(), vec![9; 7]).unwrap();
+        assert_eq!(data(tx.image()), vec![9; 7]);
+        tx.replace_ef(&at(), vec![8, 8]).unwrap();
+        assert_eq!(data(tx.image()), vec![8, 8]);
+        assert!(!tx.rollback());
+        assert_eq!(img, image());
+    }
+
+    #[test]
+    fn replace_ef_commits_and_refuses_unknown_ef() {
+        let mut img = image();
+        let mut tx = Transaction::begin(&mut img);
+        let missing = EfRef { df: vec![], index: 5 };
+        assert_eq!(tx.replace_ef(&missing, vec![1]), Err(StatusWord::FileNotFound));
+        tx.replace_ef(&at(), vec![1, 2, 3, 4, 5, 6]).unwrap();
+        assert!(tx.commit());
+        assert_eq!(data(&img), vec![1, 2, 3, 4, 5, 6]);
     }
 
     #[test]

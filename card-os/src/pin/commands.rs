@@ -12,6 +12,7 @@
 //! | RESET RETRY COUNTER, unblock (§11.5.10, TR-03110-2 §3.5.2) | `00 2C 03 03` / `00 2C 03 81` | SM after PACE with the user code |
 //! | RESET RETRY COUNTER, new value | `00 2C 02 03 Lc PIN1` | SM after PACE with the user code or PIN1 |
 //! | | `00 2C 02 81 Lc PIN2` | SM after PACE with the user code |
+//! | RESET RETRY COUNTER by the registry office | `00 2C 03 03` / `03 81` / `03 04`, `00 2C 02 04 Lc user code` | SM after PACE (any password), TA granting PIN management, CA v2 |
 
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -20,6 +21,7 @@ use super::object::{PinId, PinState, MAX_VALUE_LEN};
 use super::store;
 use crate::apdu::CommandApdu;
 use crate::applet::{CommandContext, Response};
+use crate::protocol::cvc::AccessRight;
 use crate::security::{AccessCondition, Interface, PacePassword};
 use crate::status::StatusWord;
 
@@ -154,7 +156,9 @@ fn reset_retry_counter(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> R
         return Err(StatusWord::WrongLength);
     }
     contact_only(ctx)?;
-    reset_rule(id, with_value).check(&ctx.access())?;
+    if !(reset_rule(id, with_value).is_satisfied(&ctx.access()) || registry_office_may_reset(ctx, id, with_value)) {
+        return Err(StatusWord::SecurityStatusNotSatisfied);
+    }
     let record = store::require(ctx.nvm.image(), id)?;
     if with_value {
         let value = Zeroizing::new(cmd.data.clone());
@@ -175,8 +179,8 @@ fn reset_retry_counter(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> R
 /// Who may reset a counter or set a value (chip.md "Passwords and
 /// counters"): the user code, in its PACE session; PIN1 may also replace
 /// itself in a PIN1 session (TR-03110-2 §3.5.2 "change PIN"). The user code
-/// itself is reset by a registry-office terminal only (not yet: Terminal
-/// Authentication grants no rights today).
+/// itself is reset by a registry-office terminal only
+/// ([`registry_office_may_reset`]).
 fn reset_rule(id: PinId, with_value: bool) -> AccessCondition {
     let passwords: &[PacePassword] = match (id, with_value) {
         (PinId::Pin1, true) => &[PacePassword::Puk, PacePassword::Pin],
@@ -184,6 +188,25 @@ fn reset_rule(id: PinId, with_value: bool) -> AccessCondition {
         (PinId::UserCode, _) => return AccessCondition::Never,
     };
     AccessCondition::contact_only(AccessCondition::secure_messaging(passwords))
+}
+
+/// A registry-office terminal (chip.md "Passwords and counters": "can
+/// reset any counter and set a new user code") may unblock PIN1, PIN2 and
+/// the user code, and give the user code a new value: under secure
+/// messaging of a PACE session with any password (a blocked PIN1 cannot run
+/// PACE, so the office uses the CAN), after Terminal Authentication whose
+/// effective CHAT holds "PIN management" (TR-03110-4 §2.2.3.2, chat.md bit
+/// 5) and Chip Authentication v2. New PIN1 / PIN2 values stay the holder's
+/// (with the user code). docs/spec/pins.md §Registry office.
+fn registry_office_may_reset(ctx: &CommandContext<'_, '_>, id: PinId, with_value: bool) -> bool {
+    let allowed = !with_value || id == PinId::UserCode;
+    allowed
+        && ctx.secure_messaging
+        && ctx
+            .security
+            .pace
+            .as_ref()
+            .is_some_and(|pace| pace.eac.grants(AccessRight::PinManagement) && pace.eac.chip_authenticated())
 }
 
 /// The value without its trailing PKCS#15 pad characters, zeroized on drop.

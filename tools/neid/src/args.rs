@@ -233,6 +233,11 @@ pub struct CardArgs {
     /// Interface of the emulated card (only with --emulator).
     #[arg(long, value_enum, default_value_t = InterfaceArg::Contact, requires = "emulator")]
     pub interface: InterfaceArg,
+    /// State directory of the emulated card (only with --emulator): the card is
+    /// personalized from the profile when DIR is empty, then every run uses and
+    /// updates the stored card (as `neid emulate --state`).
+    #[arg(long = "state", value_name = "DIR", requires = "emulator")]
+    pub state: Option<PathBuf>,
     /// Make the emulated card misbehave (repeatable; docs/spec/faults.md; only with --emulator).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, requires = "emulator")]
     pub faults: Vec<card_os::Fault>,
