@@ -1,5 +1,5 @@
 //! Certificate checks shared by trust loading and security-object
-//! verification: key extraction, ECDSA signature verification, CA flag,
+//! verification: the P-384 key neid signs with, CA flag,
 //! validity period, and the issuer → subject link (RFC 5280 §6.1.3).
 
 use der::{DateTime, Encode};
@@ -10,7 +10,7 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
 use crate::hash::HashAlgorithm;
-use crate::{PkiError, oid};
+use crate::{PkiError, oid, signature};
 
 /// Why an ECDSA signature check failed.
 #[derive(Debug)]
@@ -167,7 +167,7 @@ pub(crate) fn check_issued_by(cert: &Certificate, issuer: &Certificate) -> Resul
         }
         Err(e) => return Err(format!("'{}': {e}", subject_of(issuer))),
     }
-    let key = p384_key(issuer.tbs_certificate().subject_public_key_info())
+    let key = signature::public_key(issuer.tbs_certificate().subject_public_key_info())
         .map_err(|e| format!("anchor '{}' key: {e}", subject_of(issuer)))?;
     if cert.signature_algorithm() != tbs.signature() {
         return Err(
@@ -181,10 +181,10 @@ pub(crate) fn check_issued_by(cert: &Certificate, issuer: &Certificate) -> Resul
         .signature()
         .as_bytes()
         .ok_or_else(|| "certificate signature BIT STRING has unused bits".to_string())?;
-    match verify_ecdsa(&key, cert.signature_algorithm(), &tbs_der, signature) {
+    match signature::verify(&key, cert.signature_algorithm(), None, &tbs_der, signature) {
         Ok(()) => Ok(()),
-        Err(SignatureCheck::Unsupported(e)) => Err(e.to_string()),
-        Err(SignatureCheck::Invalid) => Err(format!(
+        Err(signature::SignatureCheck::Unsupported(e)) => Err(e.to_string()),
+        Err(signature::SignatureCheck::Invalid) => Err(format!(
             "signature of '{}' does not verify with the key of '{}'",
             subject_of(cert),
             subject_of(issuer)

@@ -6,8 +6,11 @@
 //!   hashes of a zone's fields, in the form of ICAO 9303-10 EF.SOD
 //!   (docs/spec/security-object.md).
 //!
-//! Only ECDSA over NIST P-384 is implemented for keys; field hashes may be
-//! SHA-256 or SHA-384.
+//! neid signs with ECDSA over NIST P-384 only. Verification (Passive
+//! Authentication of any ICAO 9303 eMRTD) reads ECDSA over P-256, P-384,
+//! brainpoolP256r1 and brainpoolP384r1, RSA PKCS#1 v1.5 and RSASSA-PSS, and
+//! SHA-1/224/256/384/512 (docs/spec/security-object.md); [`load_trust`]
+//! also reads CSCA master lists (ICAO 9303-12 §9).
 
 mod card_security;
 mod cert;
@@ -18,8 +21,10 @@ mod hash;
 mod init;
 mod lds;
 mod manifest;
+mod master_list;
 mod oid;
 mod security_object;
+mod signature;
 mod trust;
 
 pub use card_security::{ID_SECURITY_OBJECT, management_key, sign_card_security, verify_card_security};
@@ -34,7 +39,10 @@ pub use security_object::{
     SOD_TAG, VerifiedSecurityObject, content_info_of, sign_security_object, verify_security_object,
     verify_security_object_without_chain,
 };
-pub use trust::{CERTIFICATE_EXTENSIONS, load_trust};
+pub use master_list::{MasterList, MasterListSignature, is_master_list, read_master_list};
+pub use trust::{
+    CERTIFICATE_EXTENSIONS, MASTER_LIST_EXTENSION, TrustAnchors, load_trust, load_trust_with_warnings,
+};
 
 /// Re-exported so callers name the same types: certificates, dates, keys.
 pub use der::DateTime;

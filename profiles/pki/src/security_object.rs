@@ -36,7 +36,8 @@ use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::{KeyUsages, SubjectKeyIdentifier};
 
-use crate::cert::{self, SignatureCheck};
+use crate::cert;
+use crate::signature::{self, SignatureCheck};
 use crate::hash::HashAlgorithm;
 use crate::init::DocumentSigner;
 use crate::lds::{self, DataGroupHash, LdsSecurityObject};
@@ -402,7 +403,7 @@ fn verify(
             .map_err(malformed_der("messageDigest attribute"))?;
 
     // 3. Signature over DER(signedAttrs) with the SET OF tag (RFC 5652 §5.4).
-    let signer_key = cert::p384_key(signer.tbs_certificate().subject_public_key_info())?;
+    let signer_key = signature::public_key(signer.tbs_certificate().subject_public_key_info())?;
     if !cert::allows(signer, KeyUsages::DigitalSignature)? {
         return Err(PkiError::ChainBroken {
             reason: "document signer keyUsage lacks digitalSignature (ICAO 9303-12 §7.1.1)".into(),
@@ -411,9 +412,10 @@ fn verify(
     let signed_bytes = signed_attrs
         .to_der()
         .map_err(malformed_der("signedAttrs"))?;
-    match cert::verify_ecdsa(
+    match signature::verify(
         &signer_key,
         &signer_info.signature_algorithm,
+        Some(digest_alg),
         &signed_bytes,
         signer_info.signature.as_bytes(),
     ) {
@@ -484,7 +486,7 @@ fn verify(
 }
 
 /// The certificate in SignedData.certificates that the sid names.
-fn find_signer<'a>(
+pub(crate) fn find_signer<'a>(
     signed_data: &'a SignedData,
     sid: &SignerIdentifier,
 ) -> Result<&'a Certificate, PkiError> {
@@ -541,7 +543,7 @@ fn find_anchor<'a>(
 
 /// The single value of the signed attribute `attr_oid`, which must appear
 /// exactly once with exactly one value (RFC 5652 §11.1, §11.2).
-fn single_attribute<'a>(
+pub(crate) fn single_attribute<'a>(
     attrs: &'a SetOfVec<Attribute>,
     attr_oid: ObjectIdentifier,
     name: &'static str,

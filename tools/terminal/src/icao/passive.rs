@@ -275,9 +275,7 @@ fn lds_security_object(sod: &[u8]) -> Result<LdsHashes, Malformed> {
 
 /// The hash algorithms `pki` computes: SHA-256 and SHA-384 (RFC 5754).
 fn hash_for_oid(oid: &[u8]) -> Option<HashAlgorithm> {
-    [HashAlgorithm::Sha256, HashAlgorithm::Sha384]
-        .into_iter()
-        .find(|a| a.oid().as_bytes() == oid)
+    HashAlgorithm::ALL.into_iter().find(|a| a.oid().as_bytes() == oid)
 }
 
 /// Dotted form of OID content bytes (ISO 8825-1 §8.19).
@@ -318,8 +316,10 @@ mod tests {
             hash_for_oid(&[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]),
             Some(HashAlgorithm::Sha256)
         );
-        // SHA-1 1.3.14.3.2.26 is not computed here.
-        assert_eq!(hash_for_oid(&[0x2B, 0x0E, 0x03, 0x02, 0x1A]), None);
+        // SHA-1 1.3.14.3.2.26, as older passports hash their data groups.
+        assert_eq!(hash_for_oid(&[0x2B, 0x0E, 0x03, 0x02, 0x1A]), Some(HashAlgorithm::Sha1));
+        // An unknown hash is not guessed.
+        assert_eq!(hash_for_oid(&[0x2B, 0x0E, 0x03, 0x02, 0x1B]), None);
         assert_eq!(oid_dotted(&[0x2B, 0x0E, 0x03, 0x02, 0x1A]), "1.3.14.3.2.26");
     }
 
