@@ -12,7 +12,7 @@ use clap::Args;
 use serde_json::json;
 use terminal::encrypted::{self, EncryptedField, EncryptedReport, FieldOutcome};
 use terminal::pace::PacePasswordInput;
-use terminal::{TerminalCredentials, establish_pace_for_eac, run_eac};
+use terminal::{TerminalCredentials, establish_pace_any, run_eac};
 
 use crate::args::CardArgs;
 use crate::pki::{Chain, FieldCheck};
@@ -85,47 +85,14 @@ pub fn open_eac(
 ) -> anyhow::Result<terminal::EacSession<Box<dyn terminal::Transport>>> {
     let transport = crate::source::open(card)?;
     let mut rng = rand::rng();
-    let pace = establish_pace_for_eac(
+    let pace = establish_pace_any(
         transport,
         password,
         Some(credentials.chain_chat()),
         &mut rng,
     )
-    .map_err(|e| match pin1_hint(&e) {
-        Some(hint) => anyhow::anyhow!("{e}: {hint}"),
-        None => anyhow::anyhow!("{e}"),
-    })?;
+    .map_err(crate::pin_cmd::with_pin1_hint)?;
     Ok(run_eac(pace, credentials, &mut rng)?)
-}
-
-/// What a PIN1 counter answer means for the holder (chip.md: suspended
-/// after 2 failures, blocked at 0; docs/spec/pins.md).
-fn pin1_hint(error: &terminal::PaceFailure) -> Option<&'static str> {
-    use terminal::PaceFailure::{Card, WrongPassword};
-    match error {
-        WrongPassword {
-            password: "PIN",
-            sw: 0x63C2,
-        } => Some("2 tries left"),
-        WrongPassword {
-            password: "PIN",
-            sw: 0x63C1,
-        } => Some("PIN1 is now suspended: the next try is allowed only after a PACE with the CAN"),
-        WrongPassword {
-            password: "PIN",
-            sw: 0x63C0,
-        }
-        | Card { sw: 0x6983, .. } => {
-            Some("PIN1 is blocked: unblock it with `neid pin unblock --pin1 --user-code …`")
-        }
-        Card { sw: 0x6985, .. } => Some(
-            "PIN1 is suspended: run a PACE with the CAN first (e.g. `neid read public --can …`)",
-        ),
-        Card { sw: 0x6984, .. } => {
-            Some("PIN1 is not set (delivery state): set it with `neid pin set --user-code …`")
-        }
-        _ => None,
-    }
 }
 
 pub fn run(args: &EncryptedArgs) -> anyhow::Result<()> {

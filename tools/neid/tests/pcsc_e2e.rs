@@ -1,146 +1,30 @@
 //! End to end through the real PC/SC stack: pcscd + vsmartcard's vpcd driver
 //! + `neid emulate` as the card + `neid` as the terminal.
 //!
-//! Needs `pcscd` and the vpcd driver (`/etc/reader.conf.d/vpcd`). When they are
-//! missing the test fails if `CI` is set and is skipped with a notice otherwise.
-//! pcscd comes from `neid-testbed` (one mechanism for every test and bench): a
-//! pcscd that is already running is reused and never stopped; whatever this
-//! test starts, it stops by PID (SIGTERM, then SIGKILL) even when it fails.
+//! Needs `pcscd` and the vpcd driver (`/etc/reader.conf.d/vpcd`); how pcscd
+//! is started or reused, stopped, and skipped without the tools: `common`.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+mod common;
 
-use testbed::{ChildGuard, Pcscd, TestbedError, VPCD_PORT_0, VPCD_READER_0, wait_for_card, wait_for_no_card};
+use std::process::Command;
 
-/// vpcd's first reader, served on 127.0.0.1:35963.
-const VPCD_READER: &str = VPCD_READER_0;
+use common::{Emulation, VPCD_READER, neid, pcscd_with_free_slot, run, text, workspace};
+
 const HOUSEHOLD_SELECT: &str = "00A4040C06D15800000101";
 const PUBLIC_SELECT: &str = "00A4040C06D15800000102";
 const PUBLIC_READ_SFI_01: &str = "00B0810000";
 const OPENSC_DEFAULT_DRIVER: &str =
     "app default { card_drivers = default; enable_default_driver = true; }\n";
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
-/// One slice of the card wait, between checks that `neid emulate` still runs.
-const CARD_POLL: Duration = Duration::from_millis(500);
-const READER_FREE_TIMEOUT: Duration = Duration::from_secs(10);
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn vpcd_addr() -> String {
-    format!("127.0.0.1:{VPCD_PORT_0}")
-}
-
-/// Missing tools: a failure in CI, a printed notice elsewhere.
-fn missing(what: &str) {
-    let message = format!(
-        "pcsc_e2e: {what}; install them with `apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev`"
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message} (CI is set: a missing tool is a failure)");
-    }
-    eprintln!("{message}\npcsc_e2e: SKIPPED (set CI=1 to make this a failure)");
-}
-
-fn neid() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_neid"));
-    command.env_remove("RUST_LOG");
-    command
-}
-
-/// Runs a command to completion, killing it after COMMAND_TIMEOUT.
-fn run(mut command: Command) -> Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn neid");
-    let deadline = Instant::now() + COMMAND_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                break;
-            }
-        }
-    }
-    child.wait_with_output().expect("collect neid output")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Waits until the vpcd reader shows a card, failing at once (with the
-/// emulator's log) if `neid emulate` exits; returns the ATR pcscd reports.
-fn wait_for_emulated_card(emulate: &mut ChildGuard, log: &Path) -> Vec<u8> {
-    let deadline = Instant::now() + STARTUP_TIMEOUT;
-    loop {
-        if let Some(status) = emulate.try_exit_status() {
-            let emulator_log = std::fs::read_to_string(log).unwrap_or_default();
-            panic!("neid emulate exited early ({status}):\n{emulator_log}");
-        }
-        match wait_for_card(VPCD_READER, CARD_POLL) {
-            Ok(_) => break,
-            Err(TestbedError::CardWaitTimeout { .. }) if Instant::now() < deadline => {}
-            Err(error) => {
-                let emulator_log = std::fs::read_to_string(log).unwrap_or_default();
-                panic!("no card in \"{VPCD_READER}\" after {STARTUP_TIMEOUT:?}: {error}\nemulator log:\n{emulator_log}");
-            }
-        }
-    }
-    let readers = terminal::list_readers().expect("list readers");
-    readers
-        .iter()
-        .find(|r| r.name == VPCD_READER)
-        .and_then(|r| r.atr.clone())
-        .unwrap_or_else(|| panic!("{VPCD_READER} shows a card but no ATR: {readers:?}"))
-}
 
 #[test]
 fn household_and_public_zone_through_pcscd_and_vpcd() {
-    let pcscd = match Pcscd::start_or_reuse() {
-        Ok(pcscd) => pcscd,
-        Err(error @ TestbedError::NotInstalled { .. }) => return missing(&error.to_string()),
-        Err(error) => panic!("pcsc_e2e: {error}"),
-    };
-    eprintln!(
-        "pcsc_e2e: pcscd PID {} ({})",
-        pcscd.pid(),
-        if pcscd.started_here() { "started here" } else { "reused; it will not be stopped" }
-    );
-    // vpcd serves one card per slot: make sure no other card client holds it.
-    wait_for_no_card(VPCD_READER, READER_FREE_TIMEOUT).unwrap_or_else(|error| {
-        panic!("another card occupies {VPCD_READER} (another emulator or vicc on {}?): {error}", vpcd_addr())
-    });
-
+    let Some(_pcscd) = pcscd_with_free_slot("pcsc_e2e") else { return };
     let state = tempfile::tempdir().expect("temporary state directory");
-    let log_path = state.path().join("emulate.log");
-    let log = File::create(&log_path).expect("emulator log file");
     let profile = workspace().join("profiles/reference/adult.toml");
-    let mut emulate = ChildGuard::spawn(
-        "neid emulate",
-        neid()
-            .args(["emulate", "--profile"])
-            .arg(&profile)
-            .arg("--state")
-            .arg(state.path().join("card"))
-            .args(["--vpcd", &vpcd_addr()])
-            .env("RUST_LOG", "debug")
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log),
-    )
-    .unwrap_or_else(|error| panic!("{error}"));
+    let emulate = Emulation::start(&profile, &state.path().join("card"), &state.path().join("emulate.log"), &[]);
 
     // The ATR as the pcsc crate sees it (no pcsc_scan needed).
-    let atr = wait_for_emulated_card(&mut emulate, &log_path);
+    let atr = emulate.atr.clone();
     assert_eq!(atr, emulator::atr::contact_atr(), "ATR through pcscd");
     assert!(state.path().join("card/state.json").is_file(), "the personalized card is persisted at once");
 
@@ -249,8 +133,6 @@ fn household_and_public_zone_through_pcscd_and_vpcd() {
     }
 
     // A clean stop: SIGTERM ends `neid emulate` with status 0.
-    let status = emulate.stop().expect("neid emulate exit status");
-    assert!(status.success(), "neid emulate after SIGTERM: {status}\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
-    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let log = emulate.stop();
     assert!(log.contains("apdu"), "RUST_LOG=debug logs one line per APDU:\n{log}");
 }

@@ -7,14 +7,17 @@
 //!    first one, in file order, we speak (ECDH Generic, Integrated or Chip
 //!    Authentication Mapping with AES on parameter ids 12, 13, 15, 16;
 //!    docs/spec/pace-mappings.md);
-//! 2. MSE:Set AT `00 22 C1 A4` with the protocol OID, the password reference
-//!    and the parameter id (TR-03110-3 B.11.1);
+//! 2. MSE:Set AT `00 22 C1 A4` with the protocol OID, the password reference,
+//!    the parameter id and, for EAC, the CHAT the holder approves
+//!    (TR-03110-3 B.11.1);
 //! 3. GENERAL AUTHENTICATE ×4 as one command chain: CLA `10` for steps 1–3,
 //!    `00` for step 4 (ISO 7816-4 §5.3.3, TR-03110-3 B.11.2);
 //!    Steps 1–2 depend on the mapping (ICAO 9303-11 §4.4.4): IM sends the
 //!    terminal nonce t and gets `7C 00` back;
-//! 4. check the chip's token T_PICC, then open secure messaging with
-//!    KS_enc / KS_mac and SSC 0 (ICAO 9303-11 §9.8.2);
+//! 4. check the chip's token T_PICC, keep ID_PICC and the CARs the chip
+//!    names (DO'87'/'88', sent when a CHAT was: TR-03110-3 B.11.2) for
+//!    Terminal Authentication, then open secure messaging with KS_enc /
+//!    KS_mac and SSC 0 (ICAO 9303-11 §9.8.2);
 //! 5. CAM only: read EF.CardSecurity under secure messaging, verify its
 //!    signature, take PK_IC from its ChipAuthenticationPublicKeyInfo on the
 //!    PACE curve and check the chip's A_IC against it (ICAO 9303-11
@@ -26,12 +29,13 @@
 //! in and out of APDUs.
 
 use card_os::protocol::ca::decode_dg14;
+use card_os::protocol::cvc::Chat;
 use card_os::protocol::pace::{
     ChipAuthenticationData, DynamicAuthenticationData, GaTag, MSE_SET_AT_P1, MSE_SET_AT_P2, MseSetAt, PaceError,
     PaceInfo, PaceMapping, PaceTerminal, StandardizedDomainParameters, decode_card_access_all_mappings,
 };
 use card_os::protocol::sm::Command;
-use card_os::protocol::{PacePassword, PaceSecret, SmSession};
+use card_os::protocol::{PacePassword, PaceSecret, SmSession, tlv};
 use profiles::mrz::{self, Td1};
 use rand::CryptoRng;
 use thiserror::Error;
@@ -55,6 +59,8 @@ const CLA_CHAINING: u8 = 0x10;
 const SELECT_P1_BY_FID: u8 = 0x00;
 const SELECT_P2_NO_RESPONSE_DATA: u8 = 0x0C;
 const FID_MF: [u8; 2] = [0x3F, 0x00];
+/// `7F4C`: the CHAT object (TR-03110-3 C.1.5); MSE:Set AT carries its value.
+const TAG_CHAT: u16 = 0x7F4C;
 /// GENERAL AUTHENTICATE answers are at most a few hundred bytes: Le `00`.
 const NE_SHORT_MAX: usize = 256;
 /// SW1 `63`: warning, e.g. authentication failed / retries left (ISO 7816-4 table 6).
@@ -335,14 +341,22 @@ pub fn read_card_access(transport: &mut dyn Transport) -> Result<Vec<PaceInfo>, 
     decode_card_access_all_mappings(&content).map_err(|error| PaceFailure::Protocol { step: "EF.CardAccess", error })
 }
 
-/// What a PACE run established: the channel, the mapping it ran, and for
-/// the Chip Authentication Mapping the verified chip proof.
+/// What a PACE run established: the channel, the mapping it ran, for the
+/// Chip Authentication Mapping the verified chip proof, and what Terminal
+/// Authentication binds and chooses its chain by (TR-03110-2 §3.3).
 pub struct PaceEstablished<T: Transport> {
     pub channel: SecureChannel<T>,
     /// `channel.info().protocol.mapping()`, for callers that report it.
     pub mapping: PaceMapping,
     /// `Some` after CAM: the chip proved it holds SK_IC of EF.CardSecurity.
     pub chip_authentication: Option<CamVerified>,
+    /// ID_PICC = Comp(PK_PICC) of this PACE run (TR-03110-3 A.2.2.3).
+    pub id_picc: Vec<u8>,
+    /// The CVCA references the chip trusts, most recent first (DO'87', DO'88'
+    /// of GENERAL AUTHENTICATE step 4; empty when no CHAT was sent).
+    pub chip_cars: Vec<String>,
+    /// The CHAT sent in MSE:Set AT (what the holder approved), if any.
+    pub chat: Option<Chat>,
 }
 
 /// The outcome of the CAM check (ICAO 9303-11 §4.4.3.5.2).
@@ -364,14 +378,18 @@ pub fn establish_pace<T: Transport, R: CryptoRng>(
     password: &PacePasswordInput,
     rng: &mut R,
 ) -> Result<SecureChannel<T>, PaceFailure> {
-    establish_pace_any(transport, password, rng).map(|established| established.channel)
+    establish_pace_any(transport, password, None, rng).map(|established| established.channel)
 }
 
 /// Run PACE with the mapping the card offers first (GM, IM or CAM) and say
 /// which ran; for CAM, the chip is authenticated here (see the module docs).
+/// `chat`: the rights the holder approves for Terminal Authentication, sent
+/// in MSE:Set AT (`7F4C {06 id-AT, 53 rights}`, TR-03110-3 B.11.1); `None`
+/// for a PACE without EAC.
 pub fn establish_pace_any<T: Transport, R: CryptoRng>(
     mut transport: T,
     password: &PacePasswordInput,
+    chat: Option<Chat>,
     rng: &mut R,
 ) -> Result<PaceEstablished<T>, PaceFailure> {
     let secret = password.secret()?;
@@ -384,7 +402,7 @@ pub fn establish_pace_any<T: Transport, R: CryptoRng>(
         password: password.kind(),
         domain_parameter_id: Some(domain.id()),
         auxiliary_data: None,
-        chat: None,
+        chat: chat.map(chat_value).transpose()?,
     };
     let apdu = command(CLA_PLAIN, INS_MSE, MSE_SET_AT_P1, MSE_SET_AT_P2, mse.encode(), None)?;
     let response = transmit(&mut transport, &apdu)?;
@@ -446,7 +464,11 @@ pub fn establish_pace_any<T: Transport, R: CryptoRng>(
         return Err(PaceFailure::WrongPassword { password: password.label(), sw: response.sw });
     }
     let answer = decode_answer(response, step::GA_MUTUAL_AUTHENTICATION)?;
-    // DO'87'/'88' (CARs) may follow T_PICC when a CHAT was sent; we send none.
+    let chip_cars = [GaTag::CertificationAuthorityReference, GaTag::PreviousCertificationAuthorityReference]
+        .into_iter()
+        .filter_map(|tag| answer.get(tag))
+        .map(|car| String::from_utf8_lossy(car).into_owned())
+        .collect();
     let chip_token = answer.get(GaTag::AuthenticationTokenPicc).ok_or(protect(
         step::GA_MUTUAL_AUTHENTICATION,
         PaceError::MalformedData {
@@ -479,7 +501,15 @@ pub fn establish_pace_any<T: Transport, R: CryptoRng>(
         Some(proof) => Some(verify_cam(&mut channel, domain, &proof)?),
         None => None,
     };
-    Ok(PaceEstablished { channel, mapping, chip_authentication })
+    Ok(PaceEstablished { channel, mapping, chip_authentication, id_picc: result.id_picc.clone(), chip_cars, chat })
+}
+
+/// MseSetAt.chat holds the value of `7F4C`; `Chat::encode` gives the whole object.
+fn chat_value(chat: Chat) -> Result<Vec<u8>, PaceFailure> {
+    tlv::parse_single(&chat.encode(), TAG_CHAT).ok().flatten().map(<[u8]>::to_vec).ok_or(PaceFailure::Protocol {
+        step: step::MSE_SET_AT,
+        error: PaceError::MalformedData { field: "CHAT", rule: "must encode as 7F4C" },
+    })
 }
 
 /// CAM, after the channel is open: EF.CardSecurity under secure messaging,

@@ -15,9 +15,9 @@ use emulator::{Emulator, Interface, NeidCard};
 use pki::cv::{self, DvKind, TerminalRole, Validity};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use terminal::eac::{EacFailure, establish_pace_for_eac, run_eac};
+use terminal::eac::{EacFailure, run_eac};
 use terminal::encrypted::{EncryptedField, FieldOutcome, FieldValue, read_encrypted};
-use terminal::pace::{PaceFailure, PacePasswordInput, establish_pace};
+use terminal::pace::{PaceFailure, PacePasswordInput, establish_pace, establish_pace_any};
 use terminal::pin::{self, PinKind, PinState};
 use terminal::ta::TerminalCredentials;
 use terminal::{InProcessTransport, Transport};
@@ -187,7 +187,7 @@ fn auth_terminal_reads_father_and_mother_others_denied() {
     let credentials = credentials(&dir.0.join("auth"));
     let mut transport = card(&dir.0, &mut rng);
 
-    let pace = establish_pace_for_eac(
+    let pace = establish_pace_any(
         &mut transport,
         &pin1(),
         Some(credentials.chain_chat()),
@@ -256,7 +256,7 @@ fn terminal_of_another_cvca_is_a_clear_ta_error() {
     );
     let credentials = credentials(&other_pki.0.join("auth"));
     let mut transport = card(&card_pki.0, &mut rng);
-    let pace = establish_pace_for_eac(
+    let pace = establish_pace_any(
         &mut transport,
         &pin1(),
         Some(credentials.chain_chat()),

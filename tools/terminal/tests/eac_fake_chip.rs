@@ -17,7 +17,9 @@ use card_os::protocol::{
 use pki::cv::{self, DvKind, TerminalRole, Validity};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use terminal::eac::{EacFailure, PaceForEac, run_eac};
+use terminal::eac::{EacFailure, run_eac};
+use card_os::protocol::pace::PaceMapping;
+use terminal::pace::PaceEstablished;
 use terminal::secure_channel::{ChannelInfo, SecureChannel};
 use terminal::ta::TerminalCredentials;
 use terminal::transport::{Transport, TransportError};
@@ -316,13 +318,15 @@ fn pace<T: Transport>(
     id_picc: Vec<u8>,
     chip_cars: Vec<String>,
     chat: Option<Chat>,
-) -> PaceForEac<T> {
+) -> PaceEstablished<T> {
     let info = ChannelInfo {
         protocol: card_os::protocol::PaceProtocol::EcdhGmAesCbcCmac256,
         domain_parameters: CURVE,
     };
-    PaceForEac {
+    PaceEstablished {
         channel: SecureChannel::new(chip, SmSession::new(&KS_ENC, &KS_MAC).unwrap(), info),
+        mapping: PaceMapping::Generic,
+        chip_authentication: None,
         id_picc,
         chip_cars,
         chat,

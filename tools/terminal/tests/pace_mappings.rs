@@ -295,7 +295,7 @@ fn every_mapping_succeeds_on_every_curve() {
                 let what = format!("{mapping:?} {domain:?} {cipher:?}");
                 let mut chip = FakeChip::new(mapping, domain, cipher);
                 let established =
-                    establish_pace_any(&mut chip, &mrz(), &mut rng()).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    establish_pace_any(&mut chip, &mrz(), None, &mut rng()).unwrap_or_else(|e| panic!("{what}: {e}"));
                 assert_eq!(established.mapping, mapping, "{what}");
                 let mut channel = established.channel;
                 assert_eq!(channel.info().protocol, PaceProtocol::for_mapping(mapping, cipher), "{what}");
@@ -317,7 +317,7 @@ fn cam_reports_the_card_security_it_verified() {
         PaceCipher::Aes128,
     );
     let expected = chip.card_security.clone();
-    let established = establish_pace_any(&mut chip, &can(), &mut rng()).unwrap();
+    let established = establish_pace_any(&mut chip, &can(), None, &mut rng()).unwrap();
     let cam = established.chip_authentication.unwrap();
     assert_eq!(cam.card_security, expected);
     assert_eq!(cam.key_id, Some(1));
@@ -333,7 +333,7 @@ fn cam_with_a_wrong_pk_ic_fails() {
     let chip_key = domain.generate_private_key(&mut StdRng::seed_from_u64(1)).unwrap();
     let other_key = domain.generate_private_key(&mut StdRng::seed_from_u64(2)).unwrap();
     let mut chip = FakeChip::with_keys(vec![info], &chip_key, &other_key, domain);
-    let Err(e) = establish_pace_any(&mut chip, &mrz(), &mut rng()) else {
+    let Err(e) = establish_pace_any(&mut chip, &mrz(), None, &mut rng()) else {
         panic!("a chip without the SK_IC of EF.CardSecurity must not pass PACE-CAM")
     };
     assert!(matches!(e, PaceFailure::ChipAuthenticationMapping { .. }), "{e}");
@@ -354,7 +354,7 @@ fn cam_without_a_key_on_the_pace_curve_fails() {
     let key = pace_domain.generate_private_key(&mut StdRng::seed_from_u64(3)).unwrap();
     let listed = key_domain.generate_private_key(&mut StdRng::seed_from_u64(3)).unwrap();
     let mut chip = FakeChip::with_keys(vec![info], &key, &listed, key_domain);
-    let e = establish_pace_any(&mut chip, &mrz(), &mut rng()).err().unwrap();
+    let e = establish_pace_any(&mut chip, &mrz(), None, &mut rng()).err().unwrap();
     assert!(e.to_string().contains("no ChipAuthenticationPublicKeyInfo on the PACE curve"), "{e}");
 }
 
@@ -372,7 +372,7 @@ fn the_first_offered_mapping_is_used() {
         [PaceMapping::Generic, PaceMapping::ChipAuthentication, PaceMapping::Integrated],
     ] {
         let mut chip = FakeChip::with_keys(order.iter().map(|m| info(*m)).collect(), &key, &key, domain);
-        let established = establish_pace_any(&mut chip, &mrz(), &mut rng()).unwrap();
+        let established = establish_pace_any(&mut chip, &mrz(), None, &mut rng()).unwrap();
         assert_eq!(established.mapping, order[0]);
         assert_eq!(chip.asked, [info(order[0]).protocol]);
     }
@@ -383,6 +383,6 @@ fn wrong_password_with_im_is_reported_as_such() {
     let mut chip =
         FakeChip::new(PaceMapping::Integrated, StandardizedDomainParameters::NistP384, PaceCipher::Aes256);
     let wrong = PacePasswordInput::can("999999").unwrap();
-    let e = establish_pace_any(&mut chip, &wrong, &mut rng()).err().unwrap();
+    let e = establish_pace_any(&mut chip, &wrong, None, &mut rng()).err().unwrap();
     assert!(matches!(e, PaceFailure::WrongPassword { password: "CAN", .. }), "{e}");
 }

@@ -264,7 +264,7 @@ pub fn read_icao<R: CryptoRng>(
     let (password, bac_keys) = access.passwords()?;
     // Each arm reads to the end, so the PACE channel's borrow of `transport`
     // ends before the BAC arm borrows it again.
-    let failure = match establish_pace_any(&mut *transport, &password, rng) {
+    let failure = match establish_pace_any(&mut *transport, &password, None, rng) {
         Ok(established) => {
             let mut channel = established.channel;
             let info = channel.info();
