@@ -1,9 +1,11 @@
 //! `--emulator PROFILE`: every case gets its own in-process card, restored
 //! from one personalized image (personalization, with its on-card key
-//! generation, runs once).
+//! generation, runs once). With faults (`with_faults`) every card is made
+//! to misbehave (card-os `fault.rs`, docs/spec/faults.md): the mutation run.
 
 use std::path::Path;
 
+use card_os::FaultSet;
 use emulator::{CardEngine, Emulator, NeidCard};
 use profiles::Profile;
 use terminal::{InProcessTransport, Transport};
@@ -21,7 +23,9 @@ pub enum EmulatorFactoryError {
 }
 
 /// Fresh emulated cards of one profile.
+#[derive(Clone)]
 pub struct EmulatorFactory {
+    faults: FaultSet,
     image: Vec<u8>,
     contact: bool,
     contactless: bool,
@@ -37,16 +41,30 @@ impl EmulatorFactory {
     pub fn from_profile(profile: &Profile) -> Result<Self, EmulatorFactoryError> {
         let card = emulator::personalize(profile)?;
         Ok(Self {
+            faults: FaultSet::none(),
             image: card.save_image(),
             contact: profile.card.interfaces.contact,
             contactless: profile.card.interfaces.contactless,
-            card: CardUnderTest {
-                holder: Some(profile.name.clone()),
-                can: Some(profile.holder.can.clone()),
-                mrz: Some(profile.holder.mrz.clone()),
-            },
+            card: CardUnderTest::from_profile(profile),
             name: format!("in-process emulator, profile {}", profile.name),
         })
+    }
+}
+
+impl EmulatorFactory {
+    /// The same cards, each with `faults` injected.
+    pub fn with_faults(&self, faults: FaultSet) -> Self {
+        let mut factory = self.clone();
+        factory.faults = faults;
+        if !faults.is_empty() {
+            let names: Vec<&str> = faults.iter().map(card_os::Fault::name).collect();
+            factory.name = format!("{} with fault {}", self.name, names.join(","));
+        }
+        factory
+    }
+
+    pub fn faults(&self) -> FaultSet {
+        self.faults
     }
 }
 
@@ -59,7 +77,12 @@ impl TransportFactory for EmulatorFactory {
         if !enabled {
             return Err(format!("the profile switches the {} interface off", interface.label()));
         }
-        let card = NeidCard::restore(&self.image).map_err(|e| format!("emulated card: {e}"))?;
+        let mut card = NeidCard::restore(&self.image).map_err(|e| format!("emulated card: {e}"))?;
+        // On the card, not through `Emulator::set_faults`: that one warns
+        // once per card, and a mutation run opens thousands.
+        if !self.faults.is_empty() && !card.set_faults(self.faults) {
+            return Err("the emulated card does not support fault injection".into());
+        }
         Ok(Box::new(InProcessTransport::new(Emulator::new(card, engine_interface, None))))
     }
 

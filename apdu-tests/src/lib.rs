@@ -14,6 +14,7 @@ pub mod command;
 pub mod emulator_factory;
 pub mod expect;
 pub mod glob;
+pub mod mutation;
 pub mod report;
 pub mod runner;
 pub mod suite;
@@ -21,6 +22,7 @@ pub mod tap;
 
 pub use emulator_factory::{EmulatorFactory, EmulatorFactoryError};
 pub use glob::Glob;
+pub use mutation::{FaultResult, MutationReport, run_mutation};
 pub use report::{CaseResult, Counts, Outcome, Report, cases_markdown};
-pub use runner::{CardUnderTest, RunOptions, TransportFactory, run, run_case};
-pub use suite::{BUILTIN, Case, Interface, Suite, SuiteError, builtin_suites};
+pub use runner::{CardUnderTest, RunOptions, TransportFactory, run, run_case, suite_terminals_dir};
+pub use suite::{Auth, BUILTIN, Case, Interface, Requirement, Suite, SuiteError, builtin_suites};

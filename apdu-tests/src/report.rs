@@ -40,7 +40,7 @@ pub struct CaseResult {
     pub suite: String,
     pub zone: String,
     pub interface: &'static str,
-    pub auth: &'static str,
+    pub auth: String,
     #[serde(flatten)]
     pub outcome: Outcome,
     pub seconds: f64,

@@ -2,17 +2,22 @@
 //! precondition (PACE), the steps, the postconditions — every check made on
 //! the APDUs the card answers, through `terminal::Transport` only.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use card_os::protocol::BacKeys;
+use card_os::protocol::cvc::Chat;
+use emulator::TraceWriter;
+use terminal::icao::{BacFailure, establish_bac};
 use terminal::pace::{MrzInfo, PaceFailure, PacePasswordInput, establish_pace};
-use terminal::{SecureChannel, Transport, TransportError};
+use terminal::{EacFailure, TerminalCredentials, Transport, TransportError, establish_pace_any, run_eac};
 
-use crate::command::{Action, PacePassword};
+use crate::command::{self, Action, EacRun, PacePassword};
 use crate::glob::Glob;
 use crate::report::{CaseResult, Outcome, Report};
-use crate::suite::{Case, Interface, Postcondition, Protection, Step, Suite};
+use crate::suite::{Auth, Case, Interface, Postcondition, Protection, Requirement, Step, Suite};
 use crate::tap::Tap;
 
 /// What the runner knows about the card under test: whose it is and its
@@ -24,7 +29,90 @@ pub struct CardUnderTest {
     pub can: Option<String>,
     /// The three TD1 MRZ lines.
     pub mrz: Option<Vec<String>>,
+    /// PIN1 (6 digits), PIN2 and the user code (PUK), when known.
+    pub pin1: Option<String>,
+    pub pin2: Option<String>,
+    pub user_code: Option<String>,
+    /// Where `TA NAME` finds terminal directory NAME, searched in order.
+    pub terminal_dirs: Vec<PathBuf>,
+    /// Whether the card has EF.Scratch (`card.scratch_ef_size`); `None`: not known.
+    pub scratch_ef: Option<bool>,
+    /// Whether TERMINATE CARD USAGE needs no authentication; `None`: not known.
+    pub terminate_always: Option<bool>,
+    /// Whether BAC is offered; `None`: not known.
+    pub bac: Option<bool>,
 }
+
+/// Terminal directories shipped with the suites (`apdu-tests/terminals`:
+/// an expired terminal for the certificate-date cases).
+pub fn suite_terminals_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("terminals")
+}
+
+impl CardUnderTest {
+    /// Everything a profile tells about its card: holder, passwords, the
+    /// test PKI's terminals, lab features.
+    pub fn from_profile(profile: &profiles::Profile) -> Self {
+        let mut terminal_dirs = Vec::new();
+        if let Some(pki) = profile.pki_dir() {
+            terminal_dirs.push(pki.join("cv").join("terminals"));
+        }
+        terminal_dirs.push(suite_terminals_dir());
+        Self {
+            holder: Some(profile.name.clone()),
+            can: Some(profile.holder.can.clone()),
+            mrz: Some(profile.holder.mrz.clone()),
+            pin1: Some(profile.holder.pin1.clone()),
+            pin2: Some(profile.holder.pin2.clone()),
+            user_code: Some(profile.holder.user_code.clone()),
+            terminal_dirs,
+            scratch_ef: Some(profile.card.scratch_ef_size.is_some_and(|size| size >= SCRATCH_MIN)),
+            terminate_always: Some(profile.card.terminate_access == profiles::TerminateAccess::Always),
+            bac: Some(profile.card.bac && profile.card.zones.icao),
+        }
+    }
+
+    /// `Some(reason)` when the card does not meet `requirement` (or it is not known).
+    fn lacks(&self, requirement: Requirement) -> Option<String> {
+        let (known, wanted) = match requirement {
+            Requirement::ScratchEf => (self.scratch_ef, true),
+            Requirement::NoScratchEf => (self.scratch_ef, false),
+            Requirement::TerminateAlways => (self.terminate_always, true),
+            Requirement::TerminateRestricted => (self.terminate_always, false),
+            Requirement::Bac => (self.bac, true),
+        };
+        match known {
+            Some(have) if have == wanted => None,
+            Some(_) => Some(format!("the case needs a card with {}; this card differs (profile)", requirement.label())),
+            None => Some(format!("the case needs a card with {}; not known for this card (give --holder-profile)", requirement.label())),
+        }
+    }
+
+    /// The credentials of terminal directory `name`.
+    fn terminal(&self, name: &str) -> Result<TerminalCredentials, String> {
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!("terminal \"{name}\": a directory name, not a path"));
+        }
+        let dir = self
+            .terminal_dirs
+            .iter()
+            .map(|d| d.join(name))
+            .find(|d| d.is_dir())
+            .ok_or_else(|| format!("terminal directory {name} not found in the card's test PKI or apdu-tests/terminals"))?;
+        let chain = pki::cv::load_terminal(&dir).map_err(|e| format!("terminal {}: {e}", dir.display()))?;
+        Ok(TerminalCredentials::new(
+            chain.links.clone(),
+            chain.cvca.clone(),
+            chain.dv.clone(),
+            chain.terminal.certificate.clone(),
+            chain.terminal.curve,
+            chain.terminal.private_key(),
+        ))
+    }
+}
+
+/// EF.Scratch cases write 8 bytes.
+const SCRATCH_MIN: u16 = 8;
 
 /// Opens a fresh connection to the card under test for one case.
 pub trait TransportFactory: Sync {
@@ -46,11 +134,14 @@ pub struct RunOptions<'a> {
     pub jobs: usize,
     /// Called once per finished case (progress output).
     pub progress: Option<&'a (dyn Fn(&CaseResult) + Sync)>,
+    /// Record every APDU of the run here (docs/spec/trace.md records; the
+    /// records of one case are written together, after it).
+    pub trace: Option<&'a Mutex<TraceWriter>>,
 }
 
 impl Default for RunOptions<'_> {
     fn default() -> Self {
-        Self { filter: None, jobs: 1, progress: None }
+        Self { filter: None, jobs: 1, progress: None, trace: None }
     }
 }
 
@@ -67,7 +158,7 @@ pub fn run(suites: &[Suite], factory: &dyn TransportFactory, options: &RunOption
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some((suite, case)) = work.get(i) else { break };
-            let result = run_case(suite, case, factory);
+            let result = run_case_traced(suite, case, factory, options.trace);
             if let Some(progress) = options.progress {
                 progress(&result);
             }
@@ -92,8 +183,17 @@ pub fn run(suites: &[Suite], factory: &dyn TransportFactory, options: &RunOption
 
 /// Runs one case; never panics on what the card answers.
 pub fn run_case(suite: &Suite, case: &Case, factory: &dyn TransportFactory) -> CaseResult {
+    run_case_traced(suite, case, factory, None)
+}
+
+fn run_case_traced(
+    suite: &Suite,
+    case: &Case,
+    factory: &dyn TransportFactory,
+    trace: Option<&Mutex<TraceWriter>>,
+) -> CaseResult {
     let started = Instant::now();
-    let outcome = match execute(case, factory) {
+    let outcome = match execute(case, factory, trace) {
         Ok(()) => Outcome::Pass,
         Err(Stop::Fail(reason)) => Outcome::Fail(reason),
         Err(Stop::NotApplicable(reason)) => Outcome::NotApplicable(reason),
@@ -128,48 +228,81 @@ struct Answer {
 /// over it once PACE succeeded.
 struct Session<'a> {
     tap: Tap,
-    channel: Option<SecureChannel<Tap>>,
+    /// The secure channel (PACE, EAC: AES; BAC: 3DES) over the tap.
+    channel: Option<Box<dyn Transport>>,
     card: &'a CardUnderTest,
 }
 
-fn execute(case: &Case, factory: &dyn TransportFactory) -> Result<(), Stop> {
+fn execute(case: &Case, factory: &dyn TransportFactory, trace: Option<&Mutex<TraceWriter>>) -> Result<(), Stop> {
+    let (tap, result) = execute_recorded(case, factory, trace.is_some());
+    if let (Some(trace), Some(tap)) = (trace, tap)
+        && let Ok(mut writer) = trace.lock()
+    {
+        for record in tap.take_records() {
+            writer.record(&record);
+        }
+    }
+    result
+}
+
+fn execute_recorded(case: &Case, factory: &dyn TransportFactory, record: bool) -> (Option<Tap>, Result<(), Stop>) {
     let card = factory.card();
     if let (Some(want), Some(have)) = (&case.holder, &card.holder)
         && want != have
     {
-        return Err(Stop::NotApplicable(format!("the expected data are holder {want}'s; the card is {have}'s")));
+        return (None, Err(Stop::NotApplicable(format!("the expected data are holder {want}'s; the card is {have}'s"))));
     }
     if case.holder.is_some() && card.holder.is_none() {
-        return Err(Stop::NotApplicable(format!(
-            "the expected data are holder {}'s; the card's holder is not known",
-            case.holder.as_deref().unwrap_or_default()
-        )));
+        return (
+            None,
+            Err(Stop::NotApplicable(format!(
+                "the expected data are holder {}'s; the card's holder is not known",
+                case.holder.as_deref().unwrap_or_default()
+            ))),
+        );
     }
-    let transport = factory.open(case.interface).map_err(Stop::NotApplicable)?;
-    let mut session = Session { tap: Tap::new(transport), channel: None, card };
-    // A fresh card session: the card drops selection, security status, SM keys.
-    session.tap.reset().map_err(|e| Stop::NotApplicable(format!("reset failed: {e}")))?;
+    if let Some(reason) = case.requires.iter().find_map(|r| card.lacks(*r)) {
+        return (None, Err(Stop::NotApplicable(reason)));
+    }
+    let transport = match factory.open(case.interface) {
+        Ok(t) => t,
+        Err(reason) => return (None, Err(Stop::NotApplicable(reason))),
+    };
+    let tap = Tap::new(transport, case.interface, record);
+    let mut session = Session { tap: tap.clone(), channel: None, card };
+    (Some(tap), session.run(case))
+}
 
-    if let Some(password) = case.auth.pace() {
-        let answer = session.pace(&password).map_err(Stop::NotApplicable)?;
-        if answer.sw != SW_OK {
-            return Err(Stop::NotApplicable(format!(
-                "precondition {}: PACE answered {:04X} ({})",
-                case.auth.label(),
-                answer.sw,
-                terminal::sw_meaning(answer.sw)
-            )));
+impl Session<'_> {
+    fn run(&mut self, case: &Case) -> Result<(), Stop> {
+        // A fresh card session: the card drops selection, security status, SM keys.
+        self.tap.reset().map_err(|e| Stop::NotApplicable(format!("reset failed: {e}")))?;
+        let precondition = match &case.auth {
+            Auth::None => None,
+            Auth::Pace(password) => Some(self.pace(password)),
+            Auth::Eac(run) => Some(self.eac(run)),
+            Auth::Bac => Some(self.bac()),
+        };
+        if let Some(answer) = precondition {
+            let answer = answer.map_err(Stop::NotApplicable)?;
+            if answer.sw != SW_OK {
+                return Err(Stop::NotApplicable(format!(
+                    "precondition {}: the card answered {:04X} ({})",
+                    case.auth.label(),
+                    answer.sw,
+                    terminal::sw_meaning(answer.sw)
+                )));
+            }
         }
+        for (i, step) in case.steps.iter().enumerate() {
+            let answer = self.step(step).map_err(|e| Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)))?;
+            check(step, &answer).map_err(|e| Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)))?;
+        }
+        for post in &case.post {
+            self.postcondition(*post).map_err(|e| Stop::Fail(format!("postcondition {post:?}: {e}")))?;
+        }
+        Ok(())
     }
-
-    for (i, step) in case.steps.iter().enumerate() {
-        let answer = session.step(step).map_err(|e| Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)))?;
-        check(step, &answer).map_err(|e| Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)))?;
-    }
-    for post in &case.post {
-        session.postcondition(*post).map_err(|e| Stop::Fail(format!("postcondition {post:?}: {e}")))?;
-    }
-    Ok(())
 }
 
 const SW_OK: u16 = 0x9000;
@@ -183,36 +316,107 @@ const PROBE_NO_SESSION: [u8; 19] =
 const SW_NO_SM_SESSION: u16 = 0x6882;
 /// SELECT MF, no response data.
 const SELECT_MF: [u8; 7] = [0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00];
+/// VERIFY (ISO 7816-4 §11.5.6) and PIN2's reference `81` (pins.md).
+const INS_VERIFY: u8 = 0x20;
+const PIN2_REFERENCE: u8 = 0x81;
 
 impl Session<'_> {
-    /// Runs PACE; the status word is the one of the step that ended it.
-    fn pace(&mut self, password: &PacePassword) -> Result<Answer, String> {
-        let input = match password {
-            PacePassword::Can(given) => {
-                let can = given.clone().or_else(|| self.card.can.clone()).ok_or("the card's CAN is not known")?;
-                PacePasswordInput::Can(can)
-            }
+    /// The terminal library's form of `password`, with the card's value
+    /// unless the suite gives one.
+    fn password(&self, password: &PacePassword) -> Result<PacePasswordInput, String> {
+        let known = |value: &Option<String>, what: &str| {
+            password.given().map(str::to_owned).or_else(|| value.clone()).ok_or(format!("the card's {what} is not known"))
+        };
+        Ok(match password {
+            PacePassword::Can(_) => PacePasswordInput::Can(known(&self.card.can, "CAN")?),
+            PacePassword::Pin1(_) => PacePasswordInput::Pin(known(&self.card.pin1, "PIN1")?),
+            PacePassword::Puk(_) => PacePasswordInput::Puk(known(&self.card.user_code, "user code")?),
             PacePassword::Mrz(given) => {
                 let info = match given {
                     Some(text) => MrzInfo::from_info_arg(text),
-                    None => {
-                        let lines = self.card.mrz.as_ref().ok_or("the card's MRZ is not known")?;
-                        MrzInfo::from_td1(lines)
-                    }
+                    None => MrzInfo::from_td1(self.card.mrz.as_ref().ok_or("the card's MRZ is not known")?),
                 };
                 PacePasswordInput::Mrz(info.map_err(|e| e.to_string())?)
             }
-        };
+        })
+    }
+
+    /// Runs PACE; the status word is the one of the step that ended it.
+    fn pace(&mut self, password: &PacePassword) -> Result<Answer, String> {
+        let input = self.password(password)?;
         self.channel = None;
         let sw = match establish_pace(self.tap.clone(), &input, &mut rand::rng()) {
             Ok(channel) => {
-                self.channel = Some(channel);
+                self.channel = Some(Box::new(channel));
                 SW_OK
             }
             Err(PaceFailure::WrongPassword { sw, .. } | PaceFailure::Card { sw, .. }) => sw,
             Err(other) => return Err(format!("PACE {}: {other}", password.label())),
         };
         Ok(Answer { data: Vec::new(), sw, protected: false })
+    }
+
+    /// PACE with the CHAT, TA, CA v2 through the terminal library
+    /// (`establish_pace_for_eac`, `run_eac`); the status word is the one of
+    /// the command that ended the run.
+    fn eac(&mut self, run: &EacRun) -> Result<Answer, String> {
+        let input = self.password(&run.password)?;
+        let credentials = self.card.terminal(&run.terminal)?;
+        let chat = match run.chat {
+            Some(bytes) => Chat::from_bytes(&bytes).map_err(|e| format!("CHAT {}: {e:?}", hex::encode_upper(bytes)))?,
+            None => credentials.chain_chat(),
+        };
+        self.channel = None;
+        let mut rng = rand::rng();
+        let pace = match establish_pace_any(self.tap.clone(), &input, Some(chat), &mut rng) {
+            Ok(pace) => pace,
+            Err(PaceFailure::WrongPassword { sw, .. } | PaceFailure::Card { sw, .. }) => {
+                return Ok(Answer { data: Vec::new(), sw, protected: false });
+            }
+            Err(other) => return Err(format!("EAC: PACE {}: {other}", run.password.label())),
+        };
+        let sw = match run_eac(pace, &credentials, &mut rng) {
+            Ok(session) => {
+                self.channel = Some(Box::new(session.channel));
+                SW_OK
+            }
+            Err(EacFailure::Card { sw, .. }) => sw,
+            Err(EacFailure::Pace(PaceFailure::WrongPassword { sw, .. } | PaceFailure::Card { sw, .. })) => sw,
+            Err(other) => return Err(format!("EAC with terminal {}: {other}", run.terminal)),
+        };
+        Ok(Answer { data: Vec::new(), sw, protected: false })
+    }
+
+    /// Selects the ICAO application, then BAC with the card's MRZ.
+    fn bac(&mut self) -> Result<Answer, String> {
+        let lines = self.card.mrz.as_ref().ok_or("the card's MRZ is not known")?;
+        let info = MrzInfo::from_td1(lines).map_err(|e| e.to_string())?;
+        self.channel = None;
+        let Ok(Action::Apdu(select)) = command::parse("select_aid ICAO") else {
+            return Err("select_aid ICAO does not parse".into());
+        };
+        let selected = split(&self.tap.transmit(&select).map_err(|e| e.to_string())?, false)?;
+        if selected.sw != SW_OK {
+            return Ok(selected);
+        }
+        let keys = BacKeys::from_mrz_information(info.information().as_bytes());
+        let sw = match establish_bac(self.tap.clone(), keys, &mut rand::rng()) {
+            Ok(channel) => {
+                self.channel = Some(Box::new(channel));
+                SW_OK
+            }
+            Err(BacFailure::GetChallenge { sw, .. } | BacFailure::WrongMrz { sw }) => sw,
+            Err(other) => return Err(other.to_string()),
+        };
+        Ok(Answer { data: Vec::new(), sw, protected: false })
+    }
+
+    /// VERIFY with the card's PIN2 (pins.md §VERIFY).
+    fn verify_pin2_apdu(&self) -> Result<Vec<u8>, String> {
+        let pin2 = self.card.pin2.as_ref().ok_or("the card's PIN2 is not known")?;
+        let mut apdu = vec![0x00, INS_VERIFY, 0x00, PIN2_REFERENCE, pin2.len() as u8];
+        apdu.extend(pin2.as_bytes());
+        Ok(apdu)
     }
 
     fn step(&mut self, step: &Step) -> Result<Answer, String> {
@@ -223,30 +427,39 @@ impl Session<'_> {
                 Ok(Answer { data: Vec::new(), sw: SW_OK, protected: false })
             }
             Action::Pace(password) => self.pace(password),
-            Action::Apdu(apdu) if step.secure_messaging => {
-                let channel = self
-                    .channel
-                    .as_mut()
-                    .ok_or("no secure-messaging session: the case needs auth = PACE … or a pace step first")?;
-                self.tap.set_tamper(step.tamper);
-                let result = channel.transmit(apdu);
-                self.tap.set_tamper(None);
-                match result {
-                    Ok(bytes) => split(&bytes, true),
-                    // The card answered without SM (an SM error or no session):
-                    // what it sent is the answer; our channel is closed too.
-                    Err(TransportError::SecureMessaging(_)) => {
-                        self.channel = None;
-                        let raw = self.tap.last_response().ok_or("the card sent nothing")?;
-                        split(&raw, false)
-                    }
-                    Err(e) => Err(e.to_string()),
-                }
+            Action::Eac(run) => self.eac(run),
+            Action::Bac => self.bac(),
+            Action::VerifyPin2 => {
+                let apdu = self.verify_pin2_apdu()?;
+                self.send(&apdu, step)
             }
-            Action::Apdu(apdu) => {
-                let bytes = self.tap.transmit(apdu).map_err(|e| e.to_string())?;
-                split(&bytes, false)
+            Action::Apdu(apdu) => self.send(apdu, step),
+        }
+    }
+
+    /// Sends `apdu` plain or through the channel (with the step's tamper).
+    fn send(&mut self, apdu: &[u8], step: &Step) -> Result<Answer, String> {
+        if !step.secure_messaging {
+            let bytes = self.tap.transmit(apdu).map_err(|e| e.to_string())?;
+            return split(&bytes, false);
+        }
+        let channel = self
+            .channel
+            .as_mut()
+            .ok_or("no secure-messaging session: the case needs auth = PACE … or a pace step first")?;
+        self.tap.set_tamper(step.tamper);
+        let result = channel.transmit(apdu);
+        self.tap.set_tamper(None);
+        match result {
+            Ok(bytes) => split(&bytes, true),
+            // The card answered without SM (an SM error or no session):
+            // what it sent is the answer; our channel is closed too.
+            Err(TransportError::SecureMessaging(_)) => {
+                self.channel = None;
+                let raw = self.tap.last_response().ok_or("the card sent nothing")?;
+                split(&raw, false)
             }
+            Err(e) => Err(e.to_string()),
         }
     }
 

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::command::{self, Action, CommandError, PacePassword};
+use crate::command::{self, Action, CommandError, EacRun, PacePassword};
 use crate::expect::{ByteMask, ExpectError, SwPattern, TlvCheck};
 
 /// Why a suite file cannot be used.
@@ -46,34 +46,95 @@ impl Interface {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     None,
-    PaceCan,
-    PaceMrz,
+    /// PACE with the card's CAN, MRZ, PIN1 or user code (`PACE CAN`, …).
+    Pace(PacePassword),
+    /// `PACE PIN1 [CHAT hex] + TA NAME + CA` (eac.md): EAC through the
+    /// terminal library's entry point.
+    Eac(EacRun),
+    /// `BAC`: the ICAO application selected, BAC with the card's MRZ (bac.md).
+    Bac,
 }
+
+/// The precondition forms, for error messages.
+pub const AUTH_FORMS: &str =
+    "\"none\", \"PACE CAN\", \"PACE MRZ\", \"PACE PIN1\", \"PACE PUK\", \"BAC\", \"PACE PIN1 [CHAT 10 hex] + TA TERMINAL + CA\"";
 
 impl Auth {
     pub fn parse(text: &str) -> Option<Self> {
-        match text.trim() {
-            "none" => Some(Self::None),
-            "PACE CAN" => Some(Self::PaceCan),
-            "PACE MRZ" => Some(Self::PaceMrz),
+        let text = text.trim();
+        if text == "none" {
+            return Some(Self::None);
+        }
+        if text == "BAC" {
+            return Some(Self::Bac);
+        }
+        if text.contains('+') {
+            return EacRun::parse_precondition(text).map(Self::Eac);
+        }
+        match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["PACE", kind] => PacePassword::parse(kind, None).map(Self::Pace),
             _ => None,
         }
     }
 
-    pub fn label(&self) -> &'static str {
+    /// The precondition as written in a suite (normalized).
+    pub fn label(&self) -> String {
         match self {
-            Self::None => "none",
-            Self::PaceCan => "PACE CAN",
-            Self::PaceMrz => "PACE MRZ",
+            Self::None => "none".into(),
+            Self::Pace(p) => format!("PACE {}", p.label()),
+            Self::Bac => "BAC".into(),
+            Self::Eac(run) => {
+                let chat = run.chat.map(|c| format!(" CHAT {}", hex::encode_upper(c))).unwrap_or_default();
+                format!("PACE {}{chat} + TA {} + CA", run.password.label(), run.terminal)
+            }
         }
     }
 
-    /// The PACE run this precondition stands for.
-    pub fn pace(&self) -> Option<PacePassword> {
+    /// The short code used in generated ids: `NONE`, `CAN`, `MRZ`, `PIN1`,
+    /// `PUK`, `BAC`, `PIN1TA-AUTH-PARENTS`, `PIN1TA-AUTH-PARENTS-C0000000200`.
+    pub fn code(&self) -> String {
         match self {
-            Self::None => None,
-            Self::PaceCan => Some(PacePassword::Can(None)),
-            Self::PaceMrz => Some(PacePassword::Mrz(None)),
+            Self::None => "NONE".into(),
+            Self::Pace(p) => p.label().into(),
+            Self::Bac => "BAC".into(),
+            Self::Eac(run) => {
+                let chat = run.chat.map(|c| format!("-C{}", hex::encode_upper(c))).unwrap_or_default();
+                format!("{}TA-{}{chat}", run.password.label(), run.terminal.to_uppercase())
+            }
+        }
+    }
+
+    /// True when the precondition opens a secure-messaging session.
+    pub fn opens_session(&self) -> bool {
+        !matches!(self, Self::None)
+    }
+}
+
+/// What a case needs from the card beyond the reference behaviour; a card
+/// that lacks it (or of which it is not known) makes the case not applicable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A free-access EF.Scratch `2F10` (SFI `10`) of at least 8 bytes (lab profiles, `card.scratch_ef_size`).
+    ScratchEf,
+    /// No EF.Scratch: a production-like card.
+    NoScratchEf,
+    /// TERMINATE CARD USAGE allowed without authentication (`terminate_access = "always"`).
+    TerminateAlways,
+    /// TERMINATE CARD USAGE reserved to the registry office (the default).
+    TerminateRestricted,
+    /// BAC offered in the ICAO zone (`card.bac`).
+    Bac,
+}
+
+impl Requirement {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ScratchEf => "scratch_ef",
+            Self::NoScratchEf => "no_scratch_ef",
+            Self::TerminateAlways => "terminate_always",
+            Self::TerminateRestricted => "terminate_restricted",
+            Self::Bac => "bac",
         }
     }
 }
@@ -140,6 +201,8 @@ pub struct Case {
     pub auth: Auth,
     pub steps: Vec<Step>,
     pub post: Vec<Postcondition>,
+    /// What the card must offer for the case to apply.
+    pub requires: Vec<Requirement>,
     /// True for cases generated from a `[[matrix]]`.
     pub generated: bool,
 }
@@ -189,6 +252,8 @@ struct CaseFile {
     step: Vec<StepFile>,
     #[serde(default)]
     post: Vec<Postcondition>,
+    #[serde(default)]
+    requires: Vec<Requirement>,
 }
 
 fn default_interface() -> Interface {
@@ -231,6 +296,12 @@ struct MatrixFile {
     clause: String,
     /// Command that selects the EFs' DF (`select_aid HOUSEHOLD`, `select_mf`).
     df: String,
+    /// Preconditions to cover (default: none, PACE CAN, PACE MRZ).
+    auths: Option<Vec<String>>,
+    /// Interfaces to cover (default: both).
+    interfaces: Option<Vec<Interface>>,
+    #[serde(default)]
+    requires: Vec<Requirement>,
     ef: Vec<MatrixEf>,
 }
 
@@ -242,16 +313,29 @@ struct MatrixEf {
     fid: String,
     /// Short EF identifier, hex `01`..`1E`.
     sfi: String,
-    /// Authentications under which READ BINARY is allowed ("none", "PACE CAN", "PACE MRZ").
+    /// Preconditions under which READ BINARY is allowed (as in `auth`), on any interface.
     read: Vec<String>,
-    /// Authentications under which UPDATE BINARY is allowed.
+    /// Preconditions under which UPDATE BINARY is allowed.
     update: Vec<String>,
+    /// Interfaces on which reads are allowed at all (default: both).
+    read_interfaces: Option<Vec<Interface>>,
     /// First byte(s) of the content (the template tag), checked on allowed reads.
     tag: Option<String>,
 }
 
-const MATRIX_AUTHS: [(Auth, &str); 3] = [(Auth::None, "NONE"), (Auth::PaceCan, "CAN"), (Auth::PaceMrz, "MRZ")];
-const MATRIX_INTERFACES: [(Interface, &str); 2] = [(Interface::Contact, "CT"), (Interface::Contactless, "CL")];
+/// The preconditions a matrix covers unless it names its own.
+const MATRIX_AUTHS: [&str; 3] = ["none", "PACE CAN", "PACE MRZ"];
+const MATRIX_INTERFACES: [Interface; 2] = [Interface::Contact, Interface::Contactless];
+
+impl Interface {
+    /// The short code in generated ids.
+    fn code(self) -> &'static str {
+        match self {
+            Self::Contact => "CT",
+            Self::Contactless => "CL",
+        }
+    }
+}
 /// READ BINARY answers: all Ne bytes (`9000`) or the end of the EF came first (`6282`), ISO 7816-4 §11.3.3.
 const SW_READ_OK: [&str; 2] = ["9000", "6282"];
 const SW_OK: &str = "9000";
@@ -288,8 +372,7 @@ fn case_from_file(file: &str, c: &CaseFile) -> Result<Case, SuiteError> {
     if c.id.trim().is_empty() || c.clause.trim().is_empty() || c.title.trim().is_empty() {
         return Err(err("id, title and clause must not be empty".into()));
     }
-    let auth = Auth::parse(&c.auth)
-        .ok_or_else(|| err(format!("auth \"{}\": one of \"none\", \"PACE CAN\", \"PACE MRZ\"", c.auth)))?;
+    let auth = Auth::parse(&c.auth).ok_or_else(|| err(format!("auth \"{}\": one of {AUTH_FORMS}", c.auth)))?;
     let steps = c
         .step
         .iter()
@@ -308,6 +391,7 @@ fn case_from_file(file: &str, c: &CaseFile) -> Result<Case, SuiteError> {
         auth,
         steps,
         post: c.post.clone(),
+        requires: c.requires.clone(),
         generated: false,
     })
 }
@@ -323,7 +407,7 @@ fn step_from_file(s: &StepFile) -> Result<Step, String> {
     if s.tamper.is_some() && !s.secure_messaging {
         return Err("tamper needs secure_messaging = true (it spoils a protected command)".into());
     }
-    if s.secure_messaging && !matches!(action, Action::Apdu(_)) {
+    if s.secure_messaging && !matches!(action, Action::Apdu(_) | Action::VerifyPin2) {
         return Err("secure_messaging applies to APDUs only, not to reset or pace".into());
     }
     Ok(Step {
@@ -374,17 +458,22 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
             .ok()
             .filter(|s| (1..=30).contains(s))
             .ok_or_else(|| err("sfi: hex 01..1E".into()))?;
-        let allowed = |list: &Vec<String>, auth: &Auth| -> Result<bool, SuiteError> {
-            for a in list {
-                Auth::parse(a).ok_or_else(|| err(format!("\"{a}\": one of \"none\", \"PACE CAN\", \"PACE MRZ\"")))?;
-            }
-            Ok(list.iter().any(|a| Auth::parse(a).as_ref() == Some(auth)))
+        let parse_auth = |a: &String| Auth::parse(a).ok_or_else(|| err(format!("\"{a}\": one of {AUTH_FORMS}")));
+        let read: Vec<Auth> = ef.read.iter().map(parse_auth).collect::<Result<_, _>>()?;
+        let update: Vec<Auth> = ef.update.iter().map(parse_auth).collect::<Result<_, _>>()?;
+        let auths: Vec<Auth> = match &m.auths {
+            Some(list) => list.iter().map(parse_auth).collect::<Result<_, _>>()?,
+            None => MATRIX_AUTHS.iter().filter_map(|a| Auth::parse(a)).collect(),
         };
-        for (auth, auth_code) in &MATRIX_AUTHS {
-            let sm = *auth != Auth::None;
-            for (interface, if_code) in &MATRIX_INTERFACES {
-                let may_read = allowed(&ef.read, auth)?;
-                let may_update = allowed(&ef.update, auth)?;
+        let interfaces = m.interfaces.clone().unwrap_or_else(|| MATRIX_INTERFACES.to_vec());
+        let read_interfaces = ef.read_interfaces.clone().unwrap_or_else(|| MATRIX_INTERFACES.to_vec());
+        for auth in &auths {
+            let auth_code = auth.code();
+            let sm = auth.opens_session();
+            for interface in &interfaces {
+                let if_code = interface.code();
+                let may_read = read.contains(auth) && read_interfaces.contains(interface);
+                let may_update = update.contains(auth);
                 let where_ = format!("{} ({}, SFI {:02X}), {}, {}", ef.name, ef.fid, sfi, auth.label(), interface.label());
                 let df = generated_step(&m.df, sm, &[SW_OK], &[], None, None).map_err(&err)?;
                 let ops: [(&str, String, Step); 3] = [
@@ -442,6 +531,7 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
                         auth: auth.clone(),
                         steps: vec![df.clone(), step],
                         post: Vec::new(),
+                        requires: m.requires.clone(),
                         generated: true,
                     });
                 }
@@ -452,13 +542,17 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
 }
 
 /// The suites shipped with the crate, in run order: (name, TOML text).
-pub const BUILTIN: [(&str, &str); 6] = [
+pub const BUILTIN: [(&str, &str); 10] = [
     ("codec", include_str!("../suites/codec.toml")),
     ("card-level", include_str!("../suites/card-level.toml")),
     ("household", include_str!("../suites/household.toml")),
     ("public", include_str!("../suites/public.toml")),
     ("pace", include_str!("../suites/pace.toml")),
     ("secure-messaging", include_str!("../suites/secure-messaging.toml")),
+    ("pins", include_str!("../suites/pins.toml")),
+    ("eac", include_str!("../suites/eac.toml")),
+    ("icao", include_str!("../suites/icao.toml")),
+    ("life-cycle", include_str!("../suites/life-cycle.toml")),
 ];
 
 /// Loads the built-in suites named in `names` (all of them when empty).
@@ -526,9 +620,9 @@ update = []
         assert!(e.contains("appears twice"), "{e}");
         let auth = SMALL.replace("sw = \"9000\"", "sw = \"9000\"\nsecure_messaging = true\ntamper = \"mac\"").replace(
             "[[case.step]]",
-            "auth = \"PACE PIN\"\n[[case.step]]",
+            "auth = \"PACE PIN2\"\n[[case.step]]",
         );
         let e = Suite::from_toml("t.toml", &auth).unwrap_err().to_string();
-        assert!(e.contains("auth \"PACE PIN\""), "{e}");
+        assert!(e.contains("auth \"PACE PIN2\""), "{e}");
     }
 }

@@ -3,16 +3,25 @@
 //! (secure-messaging.md §Errors) so suites can check the card's SM errors
 //! without reaching into the card.
 //!
+//! With recording on, it also keeps the case's APDU trace (power-on records
+//! at each reset, every raw command and response: docs/spec/trace.md),
+//! which the runner writes to `--trace FILE`. This works the same for a
+//! reader and for the emulator.
+//!
 //! The handle is shared (`Rc<RefCell<…>>`): the runner keeps one copy while
 //! `establish_pace` consumes another, so a failed PACE leaves the card usable.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use card_os::protocol::sm::Command;
+use emulator::TraceRecord;
+use emulator::trace::TraceInterface;
 use terminal::{Transport, TransportError};
 
-use crate::suite::Tamper;
+use crate::suite::{Interface, Tamper};
 
 /// DO'8E' (cryptographic checksum) with an 8-byte MAC: `8E 08 MAC`, the last
 /// DO of a protected command (ICAO 9303-11 §9.8.6.1).
@@ -24,6 +33,9 @@ struct TapState {
     tamper: Option<Tamper>,
     last_command: Option<Vec<u8>>,
     last_response: Option<Vec<u8>>,
+    interface: TraceInterface,
+    /// The case's trace, when recording.
+    records: Option<Vec<TraceRecord>>,
 }
 
 /// See the module documentation.
@@ -33,8 +45,27 @@ pub struct Tap {
 }
 
 impl Tap {
-    pub fn new(inner: Box<dyn Transport>) -> Self {
-        Self { state: Rc::new(RefCell::new(TapState { inner, tamper: None, last_command: None, last_response: None })) }
+    /// `record`: keep an APDU trace of everything sent through the tap.
+    pub fn new(inner: Box<dyn Transport>, interface: Interface, record: bool) -> Self {
+        let interface = match interface {
+            Interface::Contact => TraceInterface::Contact,
+            Interface::Contactless => TraceInterface::Contactless,
+        };
+        Self {
+            state: Rc::new(RefCell::new(TapState {
+                inner,
+                tamper: None,
+                last_command: None,
+                last_response: None,
+                interface,
+                records: record.then(Vec::new),
+            })),
+        }
+    }
+
+    /// The trace recorded so far (empty when not recording).
+    pub fn take_records(&self) -> Vec<TraceRecord> {
+        self.state.borrow_mut().records.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Spoil the next command sent through this handle.
@@ -79,6 +110,15 @@ impl Transport for Tap {
         };
         state.last_response = None;
         let response = state.inner.transmit(&bytes)?;
+        let interface = state.interface;
+        if let Some(records) = &mut state.records {
+            records.push(TraceRecord::Apdu {
+                time_ms: now_ms(),
+                interface,
+                command: hex::encode_upper(&bytes),
+                response: hex::encode_upper(&response),
+            });
+        }
         state.last_command = Some(bytes);
         state.last_response = Some(response.clone());
         Ok(response)
@@ -92,12 +132,21 @@ impl Transport for Tap {
         let mut state = self.state.borrow_mut();
         state.last_command = None;
         state.last_response = None;
+        let interface = state.interface;
+        if let Some(records) = &mut state.records {
+            records.push(TraceRecord::PowerOn { time_ms: now_ms(), interface });
+        }
         state.inner.reset()
     }
 
     fn name(&self) -> String {
         self.state.borrow().inner.name()
     }
+}
+
+/// Milliseconds since the Unix epoch (trace timestamps).
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
