@@ -57,8 +57,42 @@ pub struct CommandContext<'c, 'i> {
     pub interface: Interface,
     /// The command arrived protected by secure messaging (set by the SM layer, issue 3).
     pub secure_messaging: bool,
+    /// The command arrived inside an SCP03 issuer session (set by the GP layer).
+    pub issuer_session: bool,
     /// Injected faults (fault.rs); empty on a conforming card.
     pub faults: FaultSet,
+    /// The card's random source (on-card key generation, signatures);
+    /// `None` on a card built without one: such commands answer 6F00.
+    pub rng: Option<&'c mut crate::pace::CardRng>,
+    /// The selected application's volatile state (e.g. its security
+    /// environment set by MSE:SET): cleared by a reset and whenever another
+    /// application (or the MF) becomes current.
+    pub applet_state: &'c mut AppletVolatile,
+}
+
+/// Volatile state of the current application, by name (ISO 7816-4 §7.3:
+/// a current security environment lives in volatile memory).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppletVolatile {
+    entries: alloc::collections::BTreeMap<&'static str, Vec<u8>>,
+}
+
+impl AppletVolatile {
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.entries.get(name).map(Vec::as_slice)
+    }
+
+    pub fn set(&mut self, name: &'static str, value: Vec<u8>) {
+        self.entries.insert(name, value);
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        self.entries.remove(name);
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
 }
 
 impl CommandContext<'_, '_> {
@@ -67,6 +101,7 @@ impl CommandContext<'_, '_> {
             interface: self.interface,
             status: self.security,
             secure_messaging: self.secure_messaging,
+            issuer_session: self.issuer_session,
         }
     }
 

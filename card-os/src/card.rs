@@ -28,7 +28,7 @@ use core::fmt;
 
 use crate::apdu::{class, ChainState, ChainStep, CommandApdu, ResponseApdu};
 use crate::fault::{Fault, FaultSet};
-use crate::applet::{AppletRegistry, CommandContext, Response, Selection};
+use crate::applet::{AppletRegistry, AppletVolatile, CommandContext, Response, Selection};
 use crate::fs::{binary, select};
 use crate::lifecycle::{self, LifeCycle};
 use crate::nvm::{CardImage, Transaction};
@@ -59,6 +59,8 @@ struct Volatile {
     bac: bac::BacState,
     /// Chip Authentication between MSE:Set AT and GENERAL AUTHENTICATE.
     chip_auth: chip_auth::ChipAuthState,
+    /// The current application's own volatile state (applet.rs).
+    applet: AppletVolatile,
 }
 
 /// A secure messaging session a command starts. The card protects the
@@ -450,9 +452,18 @@ impl Card {
                 security: &mut self.volatile.security,
                 interface: self.interface,
                 secure_messaging: protected,
+                // No SCP03 layer yet (docs/spec/scp03.md): set by it.
+                issuer_session: false,
                 faults: self.faults,
+                rng: self.rng.as_mut(),
+                applet_state: &mut self.volatile.applet,
             };
-            (dispatch(&self.applets, &mut ctx, cmd), None)
+            let application_before = ctx.selection.df.first().copied();
+            let result = dispatch(&self.applets, &mut ctx, cmd);
+            if ctx.selection.df.first().copied() != application_before {
+                ctx.applet_state.clear();
+            }
+            (result, None)
         };
         let result = result.and_then(|r| fit_to_ne(r, cmd.ne, self.faults));
         let changed = match &result {

@@ -24,7 +24,7 @@ pub mod ta;
 pub mod tlv;
 
 pub use apdu::{CommandApdu, ResponseApdu};
-pub use applet::{Applet, AppletRegistry, CommandContext, Response, Selection};
+pub use applet::{Applet, AppletRegistry, AppletVolatile, CommandContext, Response, Selection};
 pub use card::{Card, SessionKeys};
 pub use fault::{Fault, FaultSet};
 pub use lifecycle::LifeCycle;

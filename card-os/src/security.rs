@@ -109,6 +109,9 @@ pub enum AccessCondition {
     Pin2Verified,
     /// Chip Authentication v2 succeeded in this PACE session (TR-03110-2 §3.4).
     ChipAuthenticated,
+    /// The command arrived inside a GlobalPlatform SCP03 secure channel opened
+    /// with the card's issuer keys (GP Card Spec 2.3 Amd D; docs/spec/scp03.md).
+    IssuerSession,
     /// Every condition holds.
     AllOf(Vec<AccessCondition>),
     /// At least one condition holds.
@@ -147,6 +150,7 @@ impl AccessCondition {
                 ctx.status.pace.as_ref().is_some_and(|pace| pace.eac.chip_authenticated())
             }
             AccessCondition::Pin2Verified => ctx.status.pin2_verified,
+            AccessCondition::IssuerSession => ctx.issuer_session,
             AccessCondition::AllOf(all) => all.iter().all(|c| c.is_satisfied(ctx)),
             AccessCondition::AnyOf(any) => any.iter().any(|c| c.is_satisfied(ctx)),
         }
@@ -213,6 +217,9 @@ pub struct AccessContext<'a> {
     pub status: &'a SecurityStatus,
     /// The current command arrived protected by secure messaging.
     pub secure_messaging: bool,
+    /// The current command arrived inside an SCP03 issuer session
+    /// (docs/spec/scp03.md), with its C-MAC verified.
+    pub issuer_session: bool,
 }
 
 #[cfg(test)]
@@ -221,7 +228,7 @@ mod tests {
     use alloc::vec;
 
     fn ctx(interface: Interface, status: &SecurityStatus, sm: bool) -> AccessContext<'_> {
-        AccessContext { interface, status, secure_messaging: sm }
+        AccessContext { interface, status, secure_messaging: sm, issuer_session: false }
     }
 
     #[test]
