@@ -3,10 +3,12 @@
 //!
 //! ```text
 //! bytes → CommandApdu::parse → life-cycle gate → class checks
+//!       → GlobalPlatform: INITIALIZE UPDATE / EXTERNAL AUTHENTICATE (answered here)
+//!         | SCP03 unwrap (open session + CLA 84/94) | end the SCP03 session
 //!       → secure messaging: unwrap (session + CLA x C) | end the session (plain CLA)
 //!       → command chaining (GENERAL AUTHENTICATE passes through)
 //!       → transaction { PACE command | generic ISO command | applet of the selected application }
-//!       → commit or roll back → secure messaging: wrap → session rules → bytes
+//!       → commit or roll back → secure messaging / SCP03: wrap → session rules → bytes
 //! ```
 //!
 //! Session rules (docs/spec/secure-messaging.md §Session end): the session
@@ -22,6 +24,16 @@
 //! Active Authentication and Chip Authentication v1, which replaces the keys
 //! of the current session after answering under the old ones
 //! (docs/spec/icao.md).
+//!
+//! The issuer's SCP03 session (docs/spec/scp03.md, `gp`) runs beside these:
+//! INITIALIZE UPDATE ends any secure messaging session; inside an SCP03
+//! session a class-84 command is run as its ISO command with
+//! `CommandContext::issuer_session`, under an empty security status (the
+//! issuer never gets PIN2, PACE or BAC rights), and without the card-level
+//! protocols (PACE, BAC, EAC, AA). A plain SELECT ends the SCP03 session and
+//! is processed; any other command outside it is refused with 6982 and ends
+//! it; a wrapped SELECT of an application or of the MF ends it after its
+//! response; so does a wrong C-MAC (6982), INITIALIZE UPDATE and a reset.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -30,10 +42,12 @@ use crate::apdu::{class, ChainState, ChainStep, CommandApdu, ResponseApdu};
 use crate::fault::{Fault, FaultSet};
 use crate::applet::{AppletRegistry, AppletVolatile, CommandContext, Response, Selection};
 use crate::fs::{binary, select};
+use crate::gp::{self, GpState, Route};
 use crate::lifecycle::{self, LifeCycle};
 use crate::nvm::{CardImage, Transaction};
 use crate::pace::{self, CardRng, Established, PaceContext, PaceState};
 use crate::pin;
+use crate::protocol::scp03::CardSession;
 use crate::protocol::TdesSmSession;
 use crate::secure_messaging::{self, Session};
 use crate::{active_auth, bac, chip_auth, ta};
@@ -61,6 +75,8 @@ struct Volatile {
     chip_auth: chip_auth::ChipAuthState,
     /// The current application's own volatile state (applet.rs).
     applet: AppletVolatile,
+    /// The issuer's SCP03 state (gp/): never at the same time as `sm`.
+    gp: GpState,
 }
 
 /// A secure messaging session a command starts. The card protects the
@@ -79,8 +95,25 @@ enum NewSession {
 /// A command after the class checks and secure messaging.
 struct Received {
     cmd: CommandApdu,
-    /// The session that unwrapped it; `None` for a plain command.
-    session: Option<Session>,
+    protection: Protection,
+}
+
+/// What protected a received command.
+enum Protection {
+    Plain,
+    /// Secure messaging: the session that unwrapped it.
+    Iso(Session),
+    /// SCP03: the issuer session that unwrapped it (boxed: large).
+    Issuer(alloc::boxed::Box<CardSession>),
+    /// INITIALIZE UPDATE or EXTERNAL AUTHENTICATE, with the SCP03 state they act on.
+    Gp(GpCommand, GpState),
+}
+
+/// The two commands the GP layer answers itself.
+#[derive(Clone, Copy)]
+enum GpCommand {
+    InitializeUpdate,
+    ExternalAuthenticate,
 }
 
 /// A card: its image, the applets and the state of the current session.
@@ -161,8 +194,8 @@ impl Card {
     }
 
     /// Power on (or reset) on `interface`: the MF becomes current; the
-    /// security status, any PACE run, the secure messaging session (its keys
-    /// zeroized) and any command chain are cleared.
+    /// security status, any PACE run, the secure messaging session and the
+    /// SCP03 state (their keys zeroized) and any command chain are cleared.
     pub fn power_on(&mut self, interface: Interface) {
         self.interface = interface;
         let pin2_verified = self.volatile.security.pin2_verified;
@@ -190,6 +223,11 @@ impl Card {
     /// Whether a secure messaging session is established.
     pub fn has_secure_messaging_session(&self) -> bool {
         self.volatile.sm.is_some()
+    }
+
+    /// Whether an SCP03 issuer session is open (docs/spec/scp03.md).
+    pub fn has_issuer_session(&self) -> bool {
+        self.volatile.gp.is_open()
     }
 
     /// KS_enc, KS_mac and the SSC of the AES session in place, for the
@@ -223,27 +261,43 @@ impl Card {
         // The session leaves `volatile` for the command: it comes back only
         // if the command keeps it (session rules above).
         let session = self.volatile.sm.take();
-        let received = match self.receive(apdu, session) {
+        // Likewise the SCP03 state: any error before unwrapping drops it.
+        let issuer = self.volatile.gp.take();
+        let received = match self.receive(apdu, session, issuer) {
             Ok(received) => received,
             Err(sw) => {
                 if !self.faults.has(Fault::SmErrorKeepsSession) { self.end_session(); } // FAULT: else the session stays
                 return ResponseApdu::new(Vec::new(), sw).to_bytes();
             }
         };
-        let Received { cmd, session } = received;
+        let Received { cmd, protection } = received;
+        let (session, issuer) = match protection {
+            Protection::Gp(command, state) => return self.process_gp(command, &cmd, state),
+            Protection::Plain => (None, None),
+            Protection::Iso(session) => (Some(session), None),
+            Protection::Issuer(issuer) => (None, Some(issuer)),
+        };
         let protected = session.is_some();
+        let in_issuer_session = issuer.is_some();
+        let ends_issuer_session = in_issuer_session && gp::ends_session(&cmd);
+        // The card-level protocols are not offered inside an issuer session.
         // CA v1 in the eMRTD application uses GENERAL AUTHENTICATE too.
-        let is_chip_auth = self.emrtd_selected() && chip_auth::is_chip_auth_command(&cmd, &self.volatile.chip_auth);
+        let is_chip_auth = !in_issuer_session
+            && self.emrtd_selected()
+            && chip_auth::is_chip_auth_command(&cmd, &self.volatile.chip_auth);
         // TA / CA v2 inside a PACE session (docs/spec/eac.md) use MSE and GENERAL AUTHENTICATE too.
-        let is_eac = ta::is_eac_command(&cmd, &self.volatile.security, protected);
-        let is_pace = !is_eac && !is_chip_auth && pace::is_pace_command(&cmd);
+        let is_eac = !in_issuer_session && ta::is_eac_command(&cmd, &self.volatile.security, protected);
+        let is_pace = !in_issuer_session && !is_eac && !is_chip_auth && pace::is_pace_command(&cmd);
         if is_pace {
             // A new PACE ends the session in progress (docs/spec/pace.md).
             self.volatile.security.pace = None;
             self.volatile.security.bac = false;
         }
-        let (response, new_session) = self.handle(cmd, protected, is_pace);
-        let bytes = self.respond(response, session);
+        let (response, new_session) = self.handle(cmd, protected, in_issuer_session, is_pace);
+        let bytes = match issuer {
+            Some(issuer) => self.respond_issuer(&response, *issuer, ends_issuer_session),
+            None => self.respond(response, session),
+        };
         match new_session {
             None => {}
             Some(NewSession::Pace(established)) => {
@@ -275,8 +329,9 @@ impl Card {
         is_emrtd(&self.image.mf, &self.volatile.selection)
     }
 
-    /// Decode, gate and unwrap. On `Err` the session (already taken) is gone.
-    fn receive(&mut self, bytes: &[u8], session: Option<Session>) -> Result<Received, StatusWord> {
+    /// Decode, gate and unwrap. On `Err` the session and the SCP03 state
+    /// (already taken) are gone.
+    fn receive(&mut self, bytes: &[u8], session: Option<Session>, issuer: GpState) -> Result<Received, StatusWord> {
         let cmd = CommandApdu::parse(bytes)?;
         let terminated = self.image.life_cycle == LifeCycle::Terminated;
         // ISO 7816-9: a terminated card only lets SELECT tell that it is terminated.
@@ -286,23 +341,100 @@ impl Card {
         if class::logical_channel(cmd.cla).is_some_and(|ch| ch != BASIC_CHANNEL) {
             return Err(StatusWord::LogicalChannelNotSupported);
         }
+        let gp_command = match gp::route(&cmd, &issuer) {
+            Route::InitializeUpdate => Some(GpCommand::InitializeUpdate),
+            Route::ExternalAuthenticate => Some(GpCommand::ExternalAuthenticate),
+            Route::Secured => {
+                // No secure messaging session exists beside an SCP03 one.
+                let GpState::Open(mut issuer) = issuer else {
+                    return Err(StatusWord::SecurityStatusNotSatisfied);
+                };
+                let cmd = issuer.unwrap_command(&cmd).map_err(|_| StatusWord::SecurityStatusNotSatisfied)?;
+                return Ok(Received { cmd, protection: Protection::Issuer(alloc::boxed::Box::new(issuer)) });
+            }
+            Route::Other => {
+                // Outside the session: a plain SELECT ends it and is
+                // processed; anything else ends it and is refused.
+                if issuer.is_open() {
+                    self.volatile.chain.clear();
+                    if !gp::is_plain_select(&cmd) {
+                        return Err(StatusWord::SecurityStatusNotSatisfied);
+                    }
+                }
+                None
+            }
+        };
         if !class::indicates_secure_messaging(cmd.cla) {
             // ICAO 9303-11 §9.8.7: a plain command ends secure messaging; it
-            // is then processed as the plain command it is.
+            // is then processed as the plain command it is. GP commands are
+            // plain too.
             if session.is_some() && !self.faults.has(Fault::PlainCommandKeepsSession) {
                 self.end_session();
             }
             if self.faults.has(Fault::PlainCommandKeepsSession) { self.volatile.sm = session; } // FAULT
-            return Ok(Received { cmd, session: None });
+            let protection = match gp_command {
+                Some(command) => Protection::Gp(command, issuer),
+                None => Protection::Plain,
+            };
+            return Ok(Received { cmd, protection });
         }
         let session = session.ok_or(StatusWord::SecureMessagingNotSupported)?;
         let kept = if self.faults.has(Fault::SmErrorKeepsSession) { duplicate(&session) } else { None }; // FAULT
         let (session, cmd) = secure_messaging::unwrap_session_command(session, &cmd).inspect_err(|_| self.volatile.sm = kept)?;
-        Ok(Received { cmd, session: Some(session) })
+        Ok(Received { cmd, protection: Protection::Iso(session) })
+    }
+
+    /// INITIALIZE UPDATE and EXTERNAL AUTHENTICATE (gp/): answered in plain;
+    /// they discard any chain, and only a successful one leaves SCP03 state.
+    fn process_gp(&mut self, command: GpCommand, cmd: &CommandApdu, state: GpState) -> Vec<u8> {
+        self.volatile.chain.clear();
+        let result = match command {
+            // It closes any open session (`state` is dropped).
+            GpCommand::InitializeUpdate => {
+                gp::initialize_update(&self.image, self.interface, self.rng.as_mut(), cmd)
+                    .map(|(response, pending)| (response, GpState::Initialized(pending)))
+            }
+            GpCommand::ExternalAuthenticate => {
+                let pending = match state {
+                    GpState::Initialized(pending) => Some(pending),
+                    _ => None,
+                };
+                gp::external_authenticate(pending, self.interface, cmd)
+                    .map(|session| (Response::empty(), GpState::Open(session)))
+            }
+        };
+        let result = result.and_then(|(r, state)| fit_to_ne(r, cmd.ne, self.faults).map(|r| (r, state)));
+        let response = match result {
+            Ok((response, state)) => {
+                self.volatile.gp = state;
+                ResponseApdu::new(response.data, response.sw)
+            }
+            Err(sw) => ResponseApdu::new(Vec::new(), sw),
+        };
+        response.to_bytes()
+    }
+
+    /// Protect the response with the issuer session that unwrapped the
+    /// command (R-MAC at its level), then keep the session unless the command
+    /// ends it. A chain never outlives the session.
+    fn respond_issuer(&mut self, response: &ResponseApdu, session: CardSession, ends: bool) -> Vec<u8> {
+        let bytes = session.wrap_response(&response.data, response.sw);
+        if ends {
+            self.volatile.chain.clear();
+        } else {
+            self.volatile.gp = GpState::Open(session);
+        }
+        bytes
     }
 
     /// Chaining and execution of a received (plain or unwrapped) command.
-    fn handle(&mut self, cmd: CommandApdu, protected: bool, is_pace: bool) -> (ResponseApdu, Option<NewSession>) {
+    fn handle(
+        &mut self,
+        cmd: CommandApdu,
+        protected: bool,
+        issuer_session: bool,
+        is_pace: bool,
+    ) -> (ResponseApdu, Option<NewSession>) {
         let chained = if is_pace {
             self.volatile.chain.pass_through(cmd)
         } else {
@@ -316,7 +448,7 @@ impl Card {
         };
         // The state before the command: TERMINATE CARD USAGE itself answers 9000.
         let terminated = self.image.life_cycle == LifeCycle::Terminated;
-        let (result, established) = self.execute(&cmd, protected, is_pace);
+        let (result, established) = self.execute(&cmd, protected, issuer_session, is_pace);
         let mut response = match result {
             Ok(response) => ResponseApdu::new(response.data, response.sw),
             Err(sw) => ResponseApdu::new(Vec::new(), sw),
@@ -395,10 +527,11 @@ impl Card {
         &mut self,
         cmd: &CommandApdu,
         protected: bool,
+        issuer_session: bool,
         is_pace: bool,
     ) -> (Result<Response, StatusWord>, Option<NewSession>) {
         let mut tx = Transaction::begin(&mut self.image);
-        let eac = if !is_pace && ta::is_eac_command(cmd, &self.volatile.security, protected) {
+        let eac = if !is_pace && !issuer_session && ta::is_eac_command(cmd, &self.volatile.security, protected) {
             let mut ctx = ta::EacContext {
                 nvm: &mut tx,
                 security: &mut self.volatile.security,
@@ -417,7 +550,7 @@ impl Card {
         } else {
             None
         };
-        let emrtd = if is_pace || eac.is_some() {
+        let emrtd = if is_pace || issuer_session || eac.is_some() {
             None
         } else {
             let mut ctx = EmrtdContext {
@@ -446,14 +579,18 @@ impl Card {
                 Err(sw) => (Err(sw), None),
             }
         } else {
+            // An issuer session never grants PIN2, PACE or BAC rights
+            // (docs/spec/scp03.md): its commands see, and change, only an
+            // empty security status of their own.
+            let mut issuer_status = SecurityStatus::default();
+            let security = if issuer_session { &mut issuer_status } else { &mut self.volatile.security };
             let mut ctx = CommandContext {
                 nvm: &mut tx,
                 selection: &mut self.volatile.selection,
-                security: &mut self.volatile.security,
+                security,
                 interface: self.interface,
                 secure_messaging: protected,
-                // No SCP03 layer yet (docs/spec/scp03.md): set by it.
-                issuer_session: false,
+                issuer_session,
                 faults: self.faults,
                 rng: self.rng.as_mut(),
                 applet_state: &mut self.volatile.applet,

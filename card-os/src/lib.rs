@@ -1,6 +1,7 @@
 //! neid card runtime: APDU codec, file system, security status, NVM image and
-//! transactions, life cycle, PACE and secure messaging at card level, and the
-//! dispatch to applets. No I/O, no clocks; randomness comes from the host.
+//! transactions, life cycle, PACE and secure messaging at card level, the
+//! issuer's GlobalPlatform SCP03 channel, and the dispatch to applets. No
+//! I/O, no clocks; randomness comes from the host.
 #![no_std]
 extern crate alloc;
 
@@ -12,6 +13,7 @@ pub mod card;
 pub mod chip_auth;
 pub mod fault;
 pub mod fs;
+pub mod gp;
 pub mod lifecycle;
 pub mod nvm;
 pub mod pace;

@@ -10,6 +10,8 @@
 //!   §9.8, ISO 7816-4 §10).
 //! * [`bac`] — Basic Access Control and 3DES secure messaging (ICAO 9303-11
 //!   §4.3, §9.7.2, Appendix D).
+//! * [`scp03`] — GlobalPlatform SCP03, the issuer's secure channel (GP CS
+//!   2.3 Amendment D): host and card side.
 //! * [`symmetric`], [`tlv`], [`oid`] — the building blocks of those three.
 
 pub mod bac;
@@ -17,6 +19,7 @@ pub mod cvc;
 pub mod kdf;
 pub mod oid;
 pub mod pace;
+pub mod scp03;
 pub mod sm;
 pub mod symmetric;
 pub mod tlv;

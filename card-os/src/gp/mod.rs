@@ -1,0 +1,121 @@
+//! The GlobalPlatform layer of the card: the issuer's SCP03 secure channel
+//! (GP Card Specification 2.3 Amendment D; docs/spec/scp03.md). It keeps
+//! the volatile SCP03 state between commands, routes the GP classes, and
+//! answers INITIALIZE UPDATE and EXTERNAL AUTHENTICATE (`commands`). The
+//! cryptography is `protocol::scp03`, shared with the terminal; the session
+//! rules (what ends a session) are applied in `card.rs`.
+
+mod commands;
+
+use alloc::string::ToString;
+use core::fmt;
+
+use crate::apdu::{class, CommandApdu};
+use crate::fs::select::INS_SELECT;
+use crate::fs::FID_MF;
+use crate::nvm::CardImage;
+use crate::protocol::scp03::{
+    CardPending, CardSession, Kdd, StaticKeys, CLA_GP, CLA_GP_SECURED, INS_EXTERNAL_AUTHENTICATE,
+    INS_INITIALIZE_UPDATE, KDD_LEN,
+};
+
+pub use commands::{external_authenticate, initialize_update};
+
+/// Image object with the card's diversified SCP03 keys: KVN ‖ K-ENC ‖ K-MAC ‖
+/// K-DEK (49 bytes). Without it INITIALIZE UPDATE answers 6A88.
+pub const KEYS_OBJECT: &str = "gp.scp03.keys";
+/// Image object with the card's key diversification data (10 bytes), which
+/// INITIALIZE UPDATE answers; written with the keys.
+pub const KDD_OBJECT: &str = "gp.scp03.kdd";
+
+/// SELECT P1 by DF name: selecting an application ends the session.
+const SELECT_BY_DF_NAME: u8 = 0x04;
+/// SELECT P1 by FID: with no data or `3F00`, the MF.
+const SELECT_BY_FID: u8 = 0x00;
+
+/// Personalization: store the card's (already diversified) keys and its KDD.
+pub fn install_keys(image: &mut CardImage, keys: &StaticKeys, kdd: &Kdd) {
+    image.objects.insert(KEYS_OBJECT.to_string(), keys.to_bytes().to_vec());
+    image.objects.insert(KDD_OBJECT.to_string(), kdd.0.to_vec());
+}
+
+/// The stored keys and KDD; `None` when either is absent or malformed.
+pub fn stored_keys(image: &CardImage) -> Option<(StaticKeys, Kdd)> {
+    let keys = StaticKeys::from_bytes(image.objects.get(KEYS_OBJECT)?).ok()?;
+    let kdd: [u8; KDD_LEN] = image.objects.get(KDD_OBJECT)?.as_slice().try_into().ok()?;
+    Some((keys, Kdd(kdd)))
+}
+
+/// The volatile SCP03 state: lost on reset (and with every session end).
+#[derive(Default)]
+pub enum GpState {
+    #[default]
+    Idle,
+    /// INITIALIZE UPDATE answered; only EXTERNAL AUTHENTICATE may follow.
+    Initialized(CardPending),
+    /// A session is open.
+    Open(CardSession),
+}
+
+impl fmt::Debug for GpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GpState::Idle => f.write_str("Idle"),
+            GpState::Initialized(_) => f.write_str("Initialized"),
+            GpState::Open(session) => write!(f, "Open({:?})", session.level()),
+        }
+    }
+}
+
+impl GpState {
+    pub fn is_open(&self) -> bool {
+        matches!(self, GpState::Open(_))
+    }
+
+    /// Take the state out, leaving `Idle`.
+    pub fn take(&mut self) -> GpState {
+        core::mem::take(self)
+    }
+}
+
+/// How the card treats a command with respect to SCP03.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `80 50`: INITIALIZE UPDATE.
+    InitializeUpdate,
+    /// `84 82` outside an open session: EXTERNAL AUTHENTICATE.
+    ExternalAuthenticate,
+    /// Class `84` / `94` otherwise: a command protected by the session.
+    Secured,
+    /// Anything else: not a GP command.
+    Other,
+}
+
+/// Classify `cmd` (basic channel only: GP classes with channel bits are not GP here).
+pub fn route(cmd: &CommandApdu, state: &GpState) -> Route {
+    if cmd.cla == CLA_GP && cmd.ins == INS_INITIALIZE_UPDATE {
+        Route::InitializeUpdate
+    } else if class::without_chaining(cmd.cla) == CLA_GP_SECURED {
+        if cmd.cla == CLA_GP_SECURED && cmd.ins == INS_EXTERNAL_AUTHENTICATE && !state.is_open() {
+            Route::ExternalAuthenticate
+        } else {
+            Route::Secured
+        }
+    } else {
+        Route::Other
+    }
+}
+
+/// Whether this (unwrapped, class `00`) command ends the session after its
+/// response: SELECT of an application (P1 `04`) or of the MF (P1 `00`
+/// without data or with `3F00`).
+pub fn ends_session(cmd: &CommandApdu) -> bool {
+    cmd.ins == INS_SELECT
+        && (cmd.p1 == SELECT_BY_DF_NAME
+            || (cmd.p1 == SELECT_BY_FID && (cmd.data.is_empty() || cmd.data == FID_MF.to_be_bytes())))
+}
+
+/// Whether a plain command is a SELECT: it ends the session and is processed.
+pub fn is_plain_select(cmd: &CommandApdu) -> bool {
+    cmd.ins == INS_SELECT && class::is_interindustry(cmd.cla) && !class::indicates_secure_messaging(cmd.cla)
+}
