@@ -18,6 +18,7 @@ use crate::pace_perso::{self, PacePasswords, PaceSetup};
 use crate::pin_perso::PinSetup;
 use crate::public::PublicZoneInput;
 use crate::encrypted::{EacSetup, EncryptedZoneInput};
+use crate::certificate::CertificatePerso;
 use crate::{certificate, encrypted, household, icao, layout, public};
 
 /// EF.DIR (ISO 7816-4 §8.2.1.1).
@@ -83,6 +84,11 @@ pub struct PersoInput {
     /// Terminal / Chip Authentication data and EF.CardSecurity
     /// (docs/spec/eac.md); `None`: the card offers no EAC.
     pub eac: Option<EacSetup>,
+    /// The certificate zone's options and card number
+    /// (docs/spec/certificate-zone.md); `None`: `CertificatePerso::default()`
+    /// (secure messaging, empty TokenInfo serial number). Given with the
+    /// zone disabled → `PersoError::Certificate`.
+    pub certificate: Option<CertificatePerso>,
 }
 
 impl PersoInput {
@@ -101,6 +107,7 @@ impl PersoInput {
             icao: None,
             encrypted: None,
             eac: None,
+            certificate: None,
         }
     }
 }
@@ -179,8 +186,18 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
     if let Some(eac) = &input.eac {
         children.push(eac.card_security_ef());
     }
-    if zones.certificate {
-        children.push(certificate::df());
+    let certificate_perso = match (zones.certificate, &input.certificate) {
+        (true, perso) => Some(perso.clone().unwrap_or_default()),
+        (false, Some(_)) => {
+            return Err(PersoError::Certificate {
+                field: "certificate",
+                rule: "contents given, but zones.certificate is false (the card has no certificate zone)",
+            });
+        }
+        (false, None) => None,
+    };
+    if let Some(perso) = &certificate_perso {
+        children.push(certificate::df(perso)?);
     }
     let mf = Df {
         fid: Some(FID_MF),
@@ -193,6 +210,9 @@ pub fn personalize(input: &PersoInput) -> Result<CardImage, PersoError> {
     objects.extend(input.pins.objects(&input.passwords)?);
     if let Some(eac) = &input.eac {
         objects.extend(eac.objects()?);
+    }
+    if let Some(perso) = &certificate_perso {
+        objects.extend(certificate::objects(perso));
     }
     let mut image = CardImage { mf, life_cycle: LifeCycle::Personalized, objects };
     image.validate().map_err(PersoError::FileSystem)?;

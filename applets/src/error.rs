@@ -32,6 +32,8 @@ pub enum PersoError {
     IcaoZoneDisabled,
     /// An encrypted-zone or EAC input breaks its rule (docs/spec/eac.md).
     Eac { field: &'static str, rule: &'static str },
+    /// A certificate-zone input breaks its rule (docs/spec/certificate-zone.md).
+    Certificate { field: &'static str, rule: &'static str },
     /// The built file system breaks an ISO 7816-4 rule (a bug in the card manager).
     FileSystem(TreeError),
 }
@@ -72,6 +74,7 @@ impl fmt::Display for PersoError {
                 write!(f, "icao: contents given, but zones.icao is false (the card has no ICAO zone)")
             }
             PersoError::Eac { field, rule } => write!(f, "{field}: {rule}"),
+            PersoError::Certificate { field, rule } => write!(f, "{field}: {rule}"),
             PersoError::FileSystem(e) => write!(f, "card file system: {e}"),
         }
     }

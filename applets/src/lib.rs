@@ -22,6 +22,7 @@ use alloc::boxed::Box;
 use card_os::{AppletRegistry, Card, CardImage, CardRng};
 
 pub use card_manager::{personalize, PersoInput, Zones};
+pub use certificate::CertificatePerso;
 pub use error::PersoError;
 pub use household::{CnsAnnotation, Division, HouseholdInput};
 pub use icao::{CaStaticKey, FaceImage, IcaoFiles, IcaoZoneInput};
@@ -29,24 +30,36 @@ pub use pace_perso::{MrzPassword, PacePasswords, PaceSetup};
 pub use pin_perso::{PinPolicy, PinSetup};
 pub use public::PublicZoneInput;
 
-/// Every zone's applet, by AID.
+/// Every zone's applet, by AID (the certificate zone with its default
+/// options; `registry_for` reads them from an image).
 pub fn registry() -> AppletRegistry {
+    registry_with(certificate::CertificateApplet::default())
+}
+
+/// Every zone's applet for a personalized `image`.
+pub fn registry_for(image: &CardImage) -> AppletRegistry {
+    registry_with(certificate::CertificateApplet::for_image(image))
+}
+
+fn registry_with(certificate_applet: certificate::CertificateApplet) -> AppletRegistry {
     let mut registry = AppletRegistry::new();
     registry.register(icao::AID, Box::new(icao::IcaoApplet));
     registry.register(household::AID, Box::new(household::HouseholdApplet));
     registry.register(public::AID, Box::new(public::PublicApplet));
     registry.register(encrypted::AID, Box::new(encrypted::EncryptedApplet));
-    registry.register(certificate::AID, Box::new(certificate::CertificateApplet));
+    registry.register(certificate::AID, Box::new(certificate_applet));
     registry
 }
 
 /// A card running `image` with every zone's applet, without a random
 /// source: give it one (`Card::set_rng`) before PACE.
 pub fn card(image: CardImage) -> Card {
-    Card::with_applets(image, registry())
+    let applets = registry_for(&image);
+    Card::with_applets(image, applets)
 }
 
 /// A card running `image` with every zone's applet and `rng` for PACE.
 pub fn card_with_rng(image: CardImage, rng: CardRng) -> Card {
-    Card::with_applets(image, registry()).with_rng(rng)
+    let applets = registry_for(&image);
+    Card::with_applets(image, applets).with_rng(rng)
 }
