@@ -12,11 +12,22 @@
 //! Everything else is a function of the profile: personalizing one profile
 //! twice gives the same card image, except for those certificate dates when
 //! the PKI is a throw-away one.
+//!
+//! With `card.keys.issuer_keys` and the certificate zone, the card also
+//! gets its SCP03 keys and its citizen certificates, issued over APDUs as
+//! `neid issue certs` does (`certificate_zone`); such images are cached per
+//! process (`cache`), since on-card RSA key generation is slow.
+
+mod cache;
+mod certificate_zone;
+
+pub use certificate_zone::{CITIZEN_CA_DIR, certificate_perso, issues_certificates};
 
 use applets::{
     CnsAnnotation, Division, HouseholdInput, MrzPassword, PacePasswords, PaceSetup, PersoInput,
     PinPolicy, PinSetup,
 };
+use card_os::CardImage;
 use card_os::protocol::{PaceCipher, StandardizedDomainParameters};
 use card_os::security::{AccessCondition, TerminalRight};
 use pki::{DocumentSigner, TestPki};
@@ -57,6 +68,8 @@ pub enum PersonalizeError {
     NoSeed { name: String },
     #[error("profile \"{name}\": personalization refused the input: {reason}")]
     Refused { name: String, reason: String },
+    #[error("profile \"{name}\": issuing the certificate zone's keys and certificates failed: {reason}")]
+    Issuance { name: String, reason: String },
     #[error("{0}")]
     Entropy(#[from] EntropyError),
 }
@@ -75,12 +88,11 @@ pub fn personalize_with(
 ) -> Result<NeidCard, PersonalizeError> {
     check(profile)?;
     let mut rngs = PersoRngs::new(profile.card.keys.seed.as_ref())?;
-    let signer = document_signer(profile, &mut rngs)?;
-    let input = perso_input(profile, &signer)?;
-    let image = applets::personalize(&input).map_err(|error| PersonalizeError::Refused {
-        name: profile.name.clone(),
-        reason: error.to_string(),
-    })?;
+    let image = if issues_certificates(profile) {
+        cache::image_for(profile, || personalized_image(profile, &mut rngs))?
+    } else {
+        personalized_image(profile, &mut rngs)?
+    };
     let card_rng = match (randomness, rngs.card) {
         (CardRandomness::Os, _) => os_seeded()?,
         (CardRandomness::FromProfileSeed, Some(rng)) => rng,
@@ -91,6 +103,22 @@ pub fn personalize_with(
         }
     };
     Ok(NeidCard::with_rng(image, Box::new(card_rng)))
+}
+
+/// The card image of a checked profile: the card manager's, then the
+/// certificates issued when the profile asks for it.
+fn personalized_image(profile: &Profile, rngs: &mut PersoRngs) -> Result<CardImage, PersonalizeError> {
+    let signer = document_signer(profile, rngs)?;
+    let input = perso_input(profile, &signer)?;
+    let image = applets::personalize(&input).map_err(|error| PersonalizeError::Refused {
+        name: profile.name.clone(),
+        reason: error.to_string(),
+    })?;
+    if issues_certificates(profile) {
+        certificate_zone::issue(profile, image)
+    } else {
+        Ok(image)
+    }
 }
 
 fn check(profile: &Profile) -> Result<(), PersonalizeError> {
@@ -173,6 +201,8 @@ pub fn perso_input(
     input.encrypted = crate::encrypted_zone::encrypted_zone(profile, signer)?;
     // CVCA, CA v2 key, EF.CardSecurity, management key; None without `<pki>/cv/cvca.cvcert`.
     input.eac = crate::encrypted_zone::eac_setup(profile, &input.pace, signer)?;
+    // The zone's option and TokenInfo serial number; None when zones.certificate is false.
+    input.certificate = certificate_perso(profile);
     Ok(input)
 }
 

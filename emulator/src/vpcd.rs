@@ -8,6 +8,15 @@
 //! also while the card is off). A longer payload is a command APDU, answered
 //! by one frame with the response.
 //!
+//! A 1-byte command APDU is ambiguous: vpcd passes what `SCardTransmit` gets
+//! through unchanged, so a 1-byte command arrives as a 1-byte frame. For the
+//! four control codes the card cannot tell it from the control (a command
+//! `00` powers the card off and pcscd then waits for ever for an answer that
+//! never comes: the terminal must not send one, see
+//! `terminal::pcsc_transport`). Any other 1-byte frame can only be such a
+//! command, so the card answers it (it is too short for a command: ISO
+//! 7816-4 §5.1) rather than ignoring it, which would leave pcscd waiting.
+//!
 //! Latency: vpcd writes the length and the payload with two writes. With
 //! delayed ACK on our side each APDU would wait ~40 ms, so the socket sets
 //! TCP_NODELAY once and TCP_QUICKACK before every read (Linux clears
@@ -140,18 +149,21 @@ fn handle_frame<C: CardEngine>(emulator: &mut Emulator<C>, payload: &[u8]) -> Op
         }
         [CTRL_ATR] => frame_or_log(emulator.atr()),
         [other] => {
-            tracing::warn!(code = other, "vpcd sent an unknown control code; ignored");
-            None
+            tracing::warn!(byte = other, "1-byte frame that is no vpcd control code: answered as a command APDU");
+            answer_apdu(emulator, payload)
         }
-        apdu => {
-            let response = emulator.transmit(apdu);
-            match encode_frame(&response) {
-                Ok(frame) => Some(frame),
-                Err(err) => {
-                    tracing::error!(error = %err, "card response does not fit a vpcd frame; answering 6F00");
-                    frame_or_log(&SW_NO_PRECISE_DIAGNOSIS)
-                }
-            }
+        apdu => answer_apdu(emulator, apdu),
+    }
+}
+
+/// The response frame to a command APDU.
+fn answer_apdu<C: CardEngine>(emulator: &mut Emulator<C>, apdu: &[u8]) -> Option<Vec<u8>> {
+    let response = emulator.transmit(apdu);
+    match encode_frame(&response) {
+        Ok(frame) => Some(frame),
+        Err(err) => {
+            tracing::error!(error = %err, "card response does not fit a vpcd frame; answering 6F00");
+            frame_or_log(&SW_NO_PRECISE_DIAGNOSIS)
         }
     }
 }
@@ -192,5 +204,32 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
     while slept < total && !stop.load(Ordering::Relaxed) {
         std::thread::sleep(slice);
         slept += slice;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atr::contact_atr;
+    use crate::{Interface, TestCard};
+
+    #[test]
+    fn only_get_atr_and_commands_are_answered() {
+        let mut emulator = Emulator::new(TestCard::new(16), Interface::Contact, None);
+        for control in [CTRL_OFF, CTRL_ON, CTRL_RESET] {
+            assert_eq!(handle_frame(&mut emulator, &[control]), None, "control {control:02X}");
+        }
+        assert_eq!(handle_frame(&mut emulator, &[CTRL_ATR]), encode_frame(&contact_atr()).ok());
+        assert_eq!(handle_frame(&mut emulator, &[]), None);
+    }
+
+    #[test]
+    fn a_one_byte_frame_that_is_no_control_is_answered_as_a_command() {
+        let mut emulator = Emulator::new(TestCard::new(16), Interface::Contact, None);
+        // vpcd never sends 03 or 80 as a control: left unanswered, pcscd
+        // would wait for ever. The test card refuses the class: 6E00.
+        for byte in [0x03, 0x80] {
+            assert_eq!(handle_frame(&mut emulator, &[byte]), encode_frame(&[0x6E, 0x00]).ok(), "{byte:02X}");
+        }
     }
 }

@@ -43,6 +43,38 @@ pub struct CardConfig {
     /// Lab/test cards only; absent on a production-like card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scratch_ef_size: Option<u16>,
+    /// Options of the certificate zone (docs/spec/certificate-zone.md
+    /// §Profile options); only meaningful with `zones.certificate`.
+    #[serde(default, skip_serializing_if = "CertificateConfig::is_default")]
+    pub certificate: CertificateConfig,
+}
+
+/// `[card.certificate]`: options of the certificate zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateConfig {
+    /// Reads and key use need PACE secure messaging (CAN, MRZ or PIN1);
+    /// `false` is the middleware-compat variant without SM.
+    #[serde(default = "default_true")]
+    pub secure_messaging: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for CertificateConfig {
+    fn default() -> Self {
+        CertificateConfig {
+            secure_messaging: true,
+        }
+    }
+}
+
+impl CertificateConfig {
+    fn is_default(&self) -> bool {
+        *self == CertificateConfig::default()
+    }
 }
 
 /// Which interfaces the card answers on (chip.md "Interfaces").
@@ -198,6 +230,12 @@ pub struct KeyConfig {
     /// profile file's directory: use [`crate::Profile::pki_dir`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pki: Option<PathBuf>,
+    /// Issuer master key file (docs/spec/scp03.md §Keys): personalization
+    /// stores the keys diversified for this card and issues the citizen
+    /// certificates over SCP03. Relative paths resolve against the profile
+    /// file's directory: use [`crate::Profile::issuer_keys_path`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_keys: Option<PathBuf>,
 }
 
 /// How key pairs come to exist.
@@ -340,7 +378,9 @@ mod tests {
     }
 
     fn load(text: &str) -> crate::Profile {
-        crate::Profile::from_toml_str(text).unwrap_or_else(|e| panic!("profile should load: {e}"))
+        crate::Profile::from_toml_str(text)
+            .unwrap_or_else(|e| panic!("profile should load: {e}"))
+            .with_base_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference"))
     }
 
     #[test]

@@ -165,6 +165,31 @@ impl Date {
         None
     }
 
+    /// The next day. `None` only for 9999-12-31.
+    pub fn next_day(self) -> Option<Date> {
+        if self.day < days_in_month(self.year, self.month) {
+            return Some(Date {
+                day: self.day + 1,
+                ..self
+            });
+        }
+        if self.month < 12 {
+            return Some(Date {
+                month: self.month + 1,
+                day: 1,
+                ..self
+            });
+        }
+        if self.year < MAX_YEAR {
+            return Some(Date {
+                year: self.year + 1,
+                month: 1,
+                day: 1,
+            });
+        }
+        None
+    }
+
     /// Last day of a period of `years` years that starts on `self`.
     ///
     /// Taiwan Civil Code Art. 121 §2: the period ends the day before the
@@ -358,6 +383,15 @@ mod tests {
         assert_eq!(d("2024-03-01").previous_day(), Some(d("2024-02-29")));
         assert_eq!(d("2026-01-01").previous_day(), Some(d("2025-12-31")));
         assert_eq!(d("0001-01-01").previous_day(), None);
+    }
+
+    #[test]
+    fn next_day_crosses_month_and_year() {
+        assert_eq!(d("2026-02-28").next_day(), Some(d("2026-03-01")));
+        assert_eq!(d("2024-02-28").next_day(), Some(d("2024-02-29")));
+        assert_eq!(d("2031-03-14").next_day(), Some(d("2031-03-15")));
+        assert_eq!(d("2025-12-31").next_day(), Some(d("2026-01-01")));
+        assert_eq!(d("9999-12-31").next_day(), None);
     }
 
     #[test]

@@ -24,12 +24,14 @@ pub mod codes;
 pub mod date;
 pub mod holder;
 pub mod id_number;
+pub mod issuer_keys;
 pub mod mrz;
 pub mod profile;
 pub mod region;
+pub mod validity;
 
 pub use card::{
-    AesKeyLength, CardConfig, Interfaces, KeyConfig, KeyGeneration, KeySeed, PaceConfig,
+    AesKeyLength, CardConfig, CertificateConfig, Interfaces, KeyConfig, KeyGeneration, KeySeed, PaceConfig,
     PaceDomain, Pin1Policy, PinPolicy, TerminateAccess, Zones,
 };
 pub use check::expected_renewal_date;
@@ -37,7 +39,9 @@ pub use check::{ProfileIssue, Rule};
 pub use codes::{MaritalStatus, MilitaryService, Sex};
 pub use date::Date;
 pub use holder::{Cns11643Char, Holder, ZhField};
+pub use issuer_keys::{IssuerKeys, IssuerKeysError};
 pub use profile::{FORMAT_VERSION, Location, Profile, ProfileError};
+pub use validity::{AgeBand, CertificatePeriod, CertificatePeriods, ValidityError, certificate_periods};
 
 #[cfg(test)]
 mod tests;

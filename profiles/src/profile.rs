@@ -111,6 +111,14 @@ impl Profile {
         parse(text, None)
     }
 
+    /// The same profile with its relative paths (`card.keys.pki`,
+    /// `card.keys.issuer_keys`) resolving against `dir`, as if it had been
+    /// read from a file there (e.g. a profile edited in memory).
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Profile {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
     /// The profile as TOML (e.g. to write a generated profile).
     pub fn to_toml_string(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)
@@ -123,11 +131,28 @@ impl Profile {
 
     /// `card.keys.pki` resolved against the profile's directory.
     pub fn pki_dir(&self) -> Option<PathBuf> {
-        let pki = self.card.keys.pki.as_ref()?;
-        Some(match &self.base_dir {
-            Some(base) if pki.is_relative() => base.join(pki),
-            _ => pki.clone(),
-        })
+        self.card.keys.pki.as_deref().map(|pki| self.resolve(pki))
+    }
+
+    /// `card.keys.issuer_keys` resolved against the profile's directory.
+    pub fn issuer_keys_path(&self) -> Option<PathBuf> {
+        self.card.keys.issuer_keys.as_deref().map(|path| self.resolve(path))
+    }
+
+    /// The issuer master keys of `card.keys.issuer_keys`, read and parsed;
+    /// `None` when the profile names no key file.
+    pub fn issuer_keys(&self) -> Result<Option<crate::IssuerKeys>, crate::IssuerKeysError> {
+        self.issuer_keys_path()
+            .map(crate::IssuerKeys::from_file)
+            .transpose()
+    }
+
+    /// A path from the profile, relative to the profile file's directory.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        match &self.base_dir {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.to_owned(),
+        }
     }
 }
 

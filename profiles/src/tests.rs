@@ -20,8 +20,12 @@ fn reference_text(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A reference profile's text, loaded as if from `profiles/reference/`
+/// (its relative paths, e.g. the issuer key file, resolve there).
 fn load(text: &str) -> Profile {
-    Profile::from_toml_str(text).unwrap_or_else(|e| panic!("profile should load: {e}"))
+    Profile::from_toml_str(text)
+        .unwrap_or_else(|e| panic!("profile should load: {e}"))
+        .with_base_dir(reference_path("adult").parent().unwrap_or(std::path::Path::new(".")))
 }
 
 /// The reference profile `name` with the first `from` replaced by `to`.
@@ -280,11 +284,12 @@ fn pki_path_resolves_against_the_profile_directory() {
     std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(profile.pki_dir(), Some(dir.path().join("pki/test")));
-    assert_eq!(load(&text).pki_dir(), Some(PathBuf::from("pki/test")));
+    let bare = |text: &str| Profile::from_toml_str(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bare(&text).pki_dir(), Some(PathBuf::from("pki/test")));
     // The reference profiles name the committed test PKI; without a file
     // to resolve against, the path stays as written.
     assert_eq!(
-        load(&reference_text("adult")).pki_dir(),
+        bare(&reference_text("adult")).pki_dir(),
         Some(PathBuf::from("../test-pki"))
     );
     let without = edited("adult", &[("pki = \"../test-pki\"", "")]);
@@ -889,4 +894,128 @@ fn spec_example_is_the_reference_adult() {
         .find(|block| block.starts_with("format_version"))
         .unwrap_or_else(|| panic!("no example profile in {}", spec_path.display()));
     assert_eq!(load(example), load(&reference_text("adult")));
+}
+
+// ------------------------------------------------- certificate zone options
+
+const ISSUER_KEYS_LINE: &str = "issuer_keys = \"../test-pki/issuer-keys.toml\"";
+
+#[test]
+fn reference_profiles_name_the_test_issuer_keys() {
+    for name in REFERENCES {
+        let profile = Profile::from_file(reference_path(name)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(profile.card.certificate.secure_messaging, "{name}");
+        let keys = profile
+            .issuer_keys()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|| panic!("{name}: no card.keys.issuer_keys"));
+        assert_eq!(keys.kvn, 0x30, "{name}");
+    }
+}
+
+#[test]
+fn middleware_compat_profile_is_the_adult_without_secure_messaging() {
+    let compat = Profile::from_file(reference_path("adult-middleware-compat")).unwrap_or_else(|e| panic!("{e}"));
+    let adult = Profile::from_file(reference_path("adult")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(compat.check(), vec![]);
+    assert_eq!(compat.name, "adult-middleware-compat");
+    assert!(!compat.card.certificate.secure_messaging);
+    assert_eq!(compat.holder, adult.holder);
+    let mut card = compat.card.clone();
+    card.certificate.secure_messaging = true;
+    assert_eq!(card, adult.card, "only secure_messaging differs");
+}
+
+#[test]
+fn secure_messaging_defaults_to_true_and_unknown_keys_are_refused() {
+    let without = load(&edited("adult", &[("[card.certificate]\nsecure_messaging = true", "")]));
+    assert!(without.card.certificate.secure_messaging);
+    let err = Profile::from_toml_str(&edited(
+        "adult",
+        &[("secure_messaging = true", "secure_messaging = true\npace = false")],
+    ))
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(err.contains("card.certificate.pace: unknown field"), "{err}");
+    let err = Profile::from_toml_str(&edited(
+        "adult",
+        &[("secure_messaging = true", "secure_messaging = \"yes\"")],
+    ))
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(err.contains("card.certificate.secure_messaging: "), "{err}");
+}
+
+#[test]
+fn certificate_options_need_the_certificate_zone() {
+    let issues = issues_of(
+        "adult",
+        &[
+            ("certificate = true", "certificate = false"),
+            ("secure_messaging = true", "secure_messaging = false"),
+        ],
+    );
+    find(&issues, "card.keys.issuer_keys", Rule::Zones);
+    find(&issues, "card.certificate.secure_messaging", Rule::Zones);
+    assert_eq!(issues.len(), 2, "{issues:#?}");
+    // Without the options, a disabled zone is no issue.
+    let issues = issues_of(
+        "adult",
+        &[("certificate = true", "certificate = false"), (ISSUER_KEYS_LINE, "")],
+    );
+    assert_eq!(issues, vec![]);
+}
+
+#[test]
+fn an_unreadable_issuer_key_file_is_an_issue_naming_the_field() {
+    let issues = issues_of("adult", &[(ISSUER_KEYS_LINE, "issuer_keys = \"no-such-keys.toml\"")]);
+    let issue = find(&issues, "card.keys.issuer_keys", Rule::IssuerKeys);
+    assert!(issue.message.starts_with("cannot read issuer key file "), "{issue}");
+    assert!(issue.message.contains("no-such-keys.toml"), "{issue}");
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+}
+
+#[test]
+fn a_malformed_issuer_key_file_names_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let keys = dir.path().join("keys.toml");
+    std::fs::write(
+        &keys,
+        "kvn = \"30\"\nenc = \"404142434445464748494A4B4C4D4E\"\nmac = \"505152535455565758595A5B5C5D5E5F\"\ndek = \"606162636465666768696A6B6C6D6E6F\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let line = format!("issuer_keys = {:?}", keys.display().to_string());
+    let issues = issues_of("adult", &[(ISSUER_KEYS_LINE, &line)]);
+    let issue = find(&issues, "card.keys.issuer_keys", Rule::IssuerKeys);
+    assert_eq!(
+        issue.to_string(),
+        format!(
+            "card.keys.issuer_keys: {}: enc: expected 32 hex digits (16 bytes), found 30 characters",
+            keys.display()
+        )
+    );
+    assert!(!issue.message.contains("4041"), "a key value is echoed: {issue}");
+}
+
+#[test]
+fn issuer_keys_resolve_against_the_profile_directory() {
+    let profile = Profile::from_file(reference_path("minor")).unwrap_or_else(|e| panic!("{e}"));
+    let path = profile.issuer_keys_path().unwrap_or_default();
+    assert!(path.ends_with("reference/../test-pki/issuer-keys.toml"), "{}", path.display());
+    assert!(path.is_file());
+}
+
+#[test]
+fn certificate_periods_are_the_reference_profile_fields() {
+    for name in REFERENCES {
+        let holder = Profile::from_file(reference_path(name)).unwrap_or_else(|e| panic!("{e}")).holder;
+        let periods = holder.certificate_periods().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!([periods.first.not_before, periods.first.not_after], holder.cert_validity, "{name}");
+        assert_eq!(periods.second.map(|p| p.not_after), holder.cert_second_period_end, "{name}");
+        if let Some(second) = periods.second {
+            assert_eq!(Some(second.not_before), holder.cert_validity[1].next_day(), "{name}");
+        }
+    }
 }

@@ -5,6 +5,10 @@
 //! * [`sign_security_object`] / [`verify_security_object`]: the signed
 //!   hashes of a zone's fields, in the form of ICAO 9303-10 EF.SOD
 //!   (docs/spec/security-object.md).
+//! * [`citizen`]: the citizen CA of the certificate zone (RSA-2048 root and
+//!   citizen CA, user certificates; docs/spec/test-pki.md §Citizen CA).
+//! * [`issuance`]: the issuer's flow over APDUs — SCP03, on-card key
+//!   generation, certificates written (docs/spec/certificate-zone.md §Issuance).
 //!
 //! neid signs with ECDSA over NIST P-384 only. Verification (Passive
 //! Authentication of any ICAO 9303 eMRTD) reads ECDSA over P-256, P-384,
@@ -14,11 +18,13 @@
 
 mod card_security;
 mod cert;
+pub mod citizen;
 pub mod cv;
 mod error;
 mod files;
 mod hash;
 mod init;
+pub mod issuance;
 mod lds;
 mod manifest;
 mod master_list;
@@ -46,5 +52,7 @@ pub use trust::{
 
 /// Re-exported so callers name the same types: certificates, dates, keys.
 pub use der::DateTime;
+/// DER encoding and decoding of certificates (`Certificate::from_der`, `to_der`).
+pub use der::{Decode, Encode};
 pub use p384::ecdsa::SigningKey;
 pub use x509_cert::Certificate;

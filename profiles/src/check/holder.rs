@@ -10,21 +10,13 @@ use crate::date::Date;
 use crate::holder::Holder;
 use crate::id_number::{self, SexDigit};
 use crate::region;
+use crate::validity::{AgeBand, certificate_periods};
+pub use crate::validity::expected_renewal_date;
 
 /// Card number digits, and CAN digits taken from its end (chip.md
 /// "Passwords and counters").
 pub const CARD_NUMBER_DIGITS: usize = 9;
 pub const CAN_DIGITS: usize = 6;
-
-/// Age bands of the renewal rule (chip.md "Issuer-side rules").
-const CHILD_BELOW: u16 = 14;
-const SENIOR_FROM: u16 = 65;
-/// Validity in years: under 14, 14 to under 65; the first certificate period.
-const CHILD_VALIDITY_YEARS: u16 = 5;
-const ADULT_VALIDITY_YEARS: u16 = 10;
-const FIRST_CERT_YEARS: u16 = 5;
-/// A senior's certificates: at most 10 years in total.
-const SENIOR_CERT_YEARS: u16 = 10;
 
 const NEIGHBOURHOODS: RangeInclusive<u16> = 1..=999;
 
@@ -205,28 +197,6 @@ fn check_secrets(h: &Holder, card: &CardConfig, issues: &mut Issues) {
     }
 }
 
-/// The renewal date the age rule gives (chip.md "Issuer-side rules"), and
-/// a description of the band for messages.
-pub fn expected_renewal_date(date_of_birth: Date, issue_date: Date) -> (Option<Date>, String) {
-    let age = date_of_birth.age_on(issue_date);
-    if age < CHILD_BELOW {
-        (
-            issue_date.period_end(CHILD_VALIDITY_YEARS),
-            format!("aged {age} at issue (under 14): issue date + 5 years − 1 day"),
-        )
-    } else if age < SENIOR_FROM {
-        (
-            issue_date.period_end(ADULT_VALIDITY_YEARS),
-            format!("aged {age} at issue (14 to under 65): issue date + 10 years − 1 day"),
-        )
-    } else {
-        (
-            None,
-            format!("aged {age} at issue (65 and over): no renewal date"),
-        )
-    }
-}
-
 fn show(date: Option<Date>) -> String {
     date.map(|d| format!("{d} (ROC {})", d.to_roc_numeric()))
         .unwrap_or_else(|| "none (\"\")".to_owned())
@@ -257,65 +227,83 @@ fn check_dates(h: &Holder, issues: &mut Issues) {
         );
     }
 
-    // chip.md "Issuer-side rules": first certificate 5 years from issue.
+    // chip.md "Issuer-side rules": first certificate 5 years from issue;
+    // the periods are those `neid issue certs` dates certificates with.
+    // A missing renewal date is the issue reported above; the periods are
+    // still checked against the one the rule gives.
+    let renewal = h.renewal_date.or(expected);
+    let periods = match certificate_periods(h.date_of_birth, h.issue_date, renewal) {
+        Ok(periods) => periods,
+        Err(error) => {
+            issues.push("holder.cert_validity", Rule::CertificateValidity, error.to_string());
+            return;
+        }
+    };
     let [not_before, not_after] = h.cert_validity;
-    let first_end = h.issue_date.period_end(FIRST_CERT_YEARS);
-    if not_before != h.issue_date || Some(not_after) != first_end {
+    let first = periods.first;
+    if not_before != first.not_before || not_after != first.not_after {
         issues.push(
             "holder.cert_validity",
             Rule::CertificateValidity,
             format!(
                 "[{not_before}, {not_after}] must be [holder.issue_date, issue date + 5 years − 1 day] = [{}, {}]",
-                h.issue_date,
-                show(first_end)
+                first.not_before,
+                show(Some(first.not_after))
             ),
         );
     }
-    check_second_period(h, not_after, issues);
+    check_second_period(h, &periods, issues);
 }
 
 /// The key-rollover period: none under 14; to the renewal date from 14 to
 /// under 65; for 65 and over optional, ending after the first period and at
 /// most 10 years after issue.
-fn check_second_period(h: &Holder, first_end: Date, issues: &mut Issues) {
+fn check_second_period(h: &Holder, periods: &crate::validity::CertificatePeriods, issues: &mut Issues) {
     const FIELD: &str = "holder.cert_second_period_end";
-    let age = h.date_of_birth.age_on(h.issue_date);
+    let age = periods.age;
     let found = h.cert_second_period_end;
-    if age < CHILD_BELOW {
-        if found.is_some() {
-            issues.push(
-                FIELD,
-                Rule::CertificateValidity,
-                format!(
-                    "{} must be empty: holder aged {age} at issue (under 14) has no second period",
-                    show(found)
-                ),
-            );
+    let first_end = periods.first.not_after;
+    let limit = periods.second.map(|p| p.not_after);
+    match periods.band {
+        AgeBand::Child => {
+            if found.is_some() {
+                issues.push(
+                    FIELD,
+                    Rule::CertificateValidity,
+                    format!(
+                        "{} must be empty: holder aged {age} at issue (under 14) has no second period",
+                        show(found)
+                    ),
+                );
+            }
         }
-    } else if age < SENIOR_FROM {
-        if found != h.renewal_date {
-            issues.push(
-                FIELD,
-                Rule::CertificateValidity,
-                format!(
-                    "{} must equal holder.renewal_date ({})",
-                    show(found),
-                    show(h.renewal_date)
-                ),
-            );
+        AgeBand::Adult => {
+            if found != h.renewal_date {
+                issues.push(
+                    FIELD,
+                    Rule::CertificateValidity,
+                    format!(
+                        "{} must equal holder.renewal_date ({})",
+                        show(found),
+                        show(h.renewal_date)
+                    ),
+                );
+            }
         }
-    } else if let Some(end) = found {
-        let limit = h.issue_date.period_end(SENIOR_CERT_YEARS);
-        if end <= first_end || limit.is_some_and(|limit| end > limit) {
-            issues.push(
-                FIELD,
-                Rule::CertificateValidity,
-                format!(
-                    "{} must be after the first period ({first_end}) and at most issue date + 10 years − 1 day ({}) for a holder aged {age} at issue",
-                    show(found),
-                    show(limit)
-                ),
-            );
+        AgeBand::Senior => {
+            if let Some(end) = found
+                && (end <= first_end || limit.is_some_and(|limit| end > limit))
+            {
+                issues.push(
+                    FIELD,
+                    Rule::CertificateValidity,
+                    format!(
+                        "{} must be after the first period ({first_end}) and at most issue date + 10 years − 1 day ({}) for a holder aged {age} at issue",
+                        show(found),
+                        show(limit)
+                    ),
+                );
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! names the field (dotted path) and the rule.
 
 mod card;
+mod certificate;
 mod holder;
 
 pub use holder::{CAN_DIGITS, CARD_NUMBER_DIGITS, expected_renewal_date};
@@ -59,6 +60,9 @@ pub enum Rule {
     PinPolicy,
     /// Scratch EF size.
     ScratchEf,
+    /// The issuer master key file of `card.keys.issuer_keys` cannot be read
+    /// or is malformed.
+    IssuerKeys,
 }
 
 /// One broken rule. `Display` is one line: `field: message`.
@@ -102,6 +106,7 @@ impl Profile {
     pub fn check(&self) -> Vec<ProfileIssue> {
         let mut issues = Issues::default();
         card::check(&self.card, &mut issues);
+        certificate::check(self, &mut issues);
         holder::check(&self.holder, &self.card, &mut issues);
         mrz::check(&self.holder, &mut issues);
         issues.0

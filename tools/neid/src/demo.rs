@@ -63,6 +63,8 @@ pub fn run() -> anyhow::Result<()> {
     // Its `card.keys.pki` is relative to the profile file, which an embedded
     // profile does not have: sign with a throw-away test PKI instead.
     profile.card.keys.pki = None;
+    // Its issuer key file is relative too; the demo reads no certificate zone.
+    profile.card.keys.issuer_keys = None;
     println!("Personalizing the reference card \"{}\" in process (contact interface)…", profile.name);
     let card = emulator::personalize(&profile)?;
     let emulator = emulator::Emulator::new(card, emulator::Interface::Contact, None);

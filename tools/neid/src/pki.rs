@@ -332,6 +332,43 @@ pub fn terminal(dir: &Path, dv_dir: &Path, chr: &str, registry: bool, rights: &[
     Ok(())
 }
 
+/// `neid pki citizen-ca --out DIR [--from-year YYYY]`: the citizen CA of
+/// the certificate zone (RSA-2048 root and intermediate), valid from
+/// 1 January of the year (default: this year, UTC).
+pub fn citizen_ca(dir: &Path, from_year: Option<u16>) -> anyhow::Result<()> {
+    let year = match from_year {
+        Some(year) => year,
+        None => DateTime::from_system_time(std::time::SystemTime::now())
+            .map_err(|e| anyhow::anyhow!("the system clock: {e}"))?
+            .year(),
+    };
+    let paths = pki::citizen::init(dir, &mut rand::rng(), year)
+        .map_err(|e| anyhow::anyhow!("pki citizen-ca {}: {e}", dir.display()))?;
+    println!("citizen CA written to {} (keys unencrypted: for emulated cards and tests only)", paths.dir.display());
+    for (what, path) in [
+        ("root CA certificate (PEM)", &paths.root_certificate_pem),
+        ("root CA certificate (DER)", &paths.root_certificate_der),
+        ("root CA private key", &paths.root_private_key),
+        ("citizen CA certificate (PEM)", &paths.intermediate_certificate_pem),
+        ("citizen CA certificate (DER)", &paths.intermediate_certificate_der),
+        ("citizen CA private key", &paths.intermediate_private_key),
+    ] {
+        println!("  {what:<32}{}", path.display());
+    }
+    println!(
+        "root:       {} ({} years from {year}-01-01)",
+        pki::citizen::ROOT_SUBJECT,
+        pki::citizen::ROOT_VALIDITY_YEARS
+    );
+    println!(
+        "citizen CA: {} ({} years from {year}-01-01)",
+        pki::citizen::INTERMEDIATE_SUBJECT,
+        pki::citizen::INTERMEDIATE_VALIDITY_YEARS
+    );
+    println!("issue certificates with: neid issue certs --ca {} --issuer-keys FILE --holder PROFILE", dir.display());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
