@@ -51,6 +51,20 @@ pub enum Command {
     },
     /// Registry-office update: TA + CA v2, then a field with its newly signed security object.
     Update(crate::update_cmd::UpdateArgs),
+    /// The certificate zone (PKCS#15): list the token, PIN2, keys and certificates.
+    Certs {
+        #[command(subcommand)]
+        what: crate::certs_cmd::CertsCommand,
+    },
+    /// Sign a file with a key of the certificate zone after PIN2 (PSO:CDS or INTERNAL AUTHENTICATE).
+    Sign(crate::sign_cmd::SignArgs),
+    /// Decipher an RSA cryptogram with the encipherment key after PIN2 (PSO:DECIPHER).
+    Decrypt(crate::decrypt_cmd::DecryptArgs),
+    /// Issuer operations over SCP03: `issue certs` generates the certificate zone's keys and writes its certificates.
+    Issue {
+        #[command(subcommand)]
+        what: crate::issue_cmd::IssueCommand,
+    },
     /// Run the APDU conformance suites (apdu-tests) against a reader or emulated cards.
     Conformance(crate::conformance::ConformanceArgs),
     /// Print an APDU trace (JSON lines from `neid emulate --trace`) annotated.
@@ -126,6 +140,15 @@ pub enum PkiCommand {
         chr: String,
         #[arg(long, default_value_t = pki::cv::TERMINAL_VALIDITY_DAYS)]
         days: i64,
+    },
+    /// Create a test citizen CA (RSA-2048 root and intermediate) for the certificate zone in DIR (refuses to overwrite).
+    CitizenCa {
+        /// Directory to write (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// First year of validity (from 1 January, UTC); default: the current year.
+        #[arg(long, value_name = "YYYY")]
+        from_year: Option<u16>,
     },
 }
 

@@ -16,6 +16,7 @@ use apdu_tests::{
 use card_os::{Fault, FaultSet};
 use clap::Args;
 use emulator::TraceWriter;
+use terminal::pcsc_transport::Sharing;
 use terminal::{PcscTransport, Transport, TransportError};
 
 use crate::args::InterfaceArg;
@@ -36,8 +37,13 @@ pub struct ConformanceArgs {
     /// With --reader: the holder's profile, for the CAN, MRZ, PINs, test PKI and the expected data.
     #[arg(long, value_name = "PROFILE")]
     pub holder_profile: Option<PathBuf>,
+    /// Issuer master key file for the SCP03 cases (TOML: kvn, enc, mac, dek; docs/spec/scp03.md).
+    /// Default: the profile's card.keys.issuer_keys (--emulator, --holder-profile); without
+    /// one the cases needing an issuer session are not applicable.
+    #[arg(long, value_name = "FILE")]
+    pub issuer_keys: Option<PathBuf>,
     /// Suites to run (default all): codec, card-level, household, public, pace, secure-messaging,
-    /// pins, eac, icao, life-cycle.
+    /// pins, eac, icao, scp03, certificate, life-cycle.
     #[arg(long = "suite", value_name = "NAME")]
     pub suites: Vec<String>,
     /// Only cases whose id matches: * and ?, several patterns separated by commas.
@@ -83,6 +89,8 @@ fn suite_interface(arg: InterfaceArg) -> Interface {
 
 /// PC/SC readers, each holding an identical card: a new connection per
 /// case, on the reader's one interface, to a reader no other job is using.
+/// The connection is exclusive: no other application can reset the card or
+/// change its selection in the middle of a case.
 struct ReaderFactory {
     readers: Vec<String>,
     /// Which readers a job holds now.
@@ -139,10 +147,12 @@ impl TransportFactory for ReaderFactory {
             ));
         }
         if self.readers.is_empty() {
-            return PcscTransport::connect(None).map(|t| Box::new(t) as Box<dyn Transport>).map_err(|e| e.to_string());
+            return PcscTransport::connect_with(None, Sharing::Exclusive)
+                .map(|t| Box::new(t) as Box<dyn Transport>)
+                .map_err(|e| e.to_string());
         }
         let index = self.take()?;
-        match PcscTransport::connect(Some(&self.readers[index])) {
+        match PcscTransport::connect_with(Some(&self.readers[index]), Sharing::Exclusive) {
             Ok(inner) => Ok(Box::new(PooledReader { inner, busy: self.busy.clone(), index })),
             Err(e) => {
                 release(&self.busy, index);
@@ -228,8 +238,11 @@ fn execute(args: &ConformanceArgs) -> anyhow::Result<bool> {
     }
     let filter = args.filter.as_deref().map(Glob::new);
     if let Some(profile) = &args.emulator {
-        let factory =
+        let mut factory =
             EmulatorFactory::from_profile_file(profile).with_context(|| format!("--emulator {}", profile.display()))?;
+        if let Some(keys) = issuer_keys(args)? {
+            factory = factory.with_issuer_keys(Some(keys));
+        }
         if args.mutation {
             return mutation(args, &suites, &factory, filter);
         }
@@ -244,7 +257,7 @@ fn execute(args: &ConformanceArgs) -> anyhow::Result<bool> {
     if args.jobs > 1 && args.jobs != jobs {
         bail!("--jobs {}: with readers, one job per --reader ({jobs}); parallel jobs on one reader are impossible", args.jobs);
     }
-    let card = match &args.holder_profile {
+    let mut card = match &args.holder_profile {
         Some(path) => {
             let profile =
                 profiles::Profile::from_file(path).with_context(|| format!("--holder-profile {}", path.display()))?;
@@ -252,6 +265,9 @@ fn execute(args: &ConformanceArgs) -> anyhow::Result<bool> {
         }
         None => CardUnderTest { terminal_dirs: vec![apdu_tests::suite_terminals_dir()], ..CardUnderTest::default() },
     };
+    if let Some(keys) = issuer_keys(args)? {
+        card.issuer_keys = Some(keys);
+    }
     let factory = ReaderFactory {
         busy: std::sync::Arc::new(Mutex::new(vec![false; readers.len()])),
         readers,
@@ -259,6 +275,13 @@ fn execute(args: &ConformanceArgs) -> anyhow::Result<bool> {
         card,
     };
     report(args, &suites, &factory, filter, jobs)
+}
+
+/// The master keys of `--issuer-keys FILE`, when given.
+fn issuer_keys(args: &ConformanceArgs) -> anyhow::Result<Option<card_os::protocol::scp03::StaticKeys>> {
+    let Some(path) = &args.issuer_keys else { return Ok(None) };
+    let keys = profiles::IssuerKeys::from_file(path).context("--issuer-keys")?;
+    Ok(Some(pki::issuance::master_keys(&keys)))
 }
 
 /// One run, its outputs; `Ok(true)` when nothing failed.

@@ -2,10 +2,13 @@
 
 mod apdu;
 mod args;
+mod certs_cmd;
 mod conformance;
+mod decrypt_cmd;
 mod demo;
 mod emulate;
 mod hexarg;
+mod issue_cmd;
 mod pin_cmd;
 mod pki;
 mod profile_check;
@@ -13,6 +16,7 @@ mod read;
 mod read_icao;
 mod read_encrypted;
 mod readers;
+mod sign_cmd;
 mod signals;
 mod trace;
 mod source;
@@ -50,6 +54,11 @@ fn main() -> ExitCode {
         }
         Command::Pin { what } => pin_cmd::run(what),
         Command::Update(args) => update_cmd::run(args),
+        Command::Certs { what } => certs_cmd::run(what),
+        Command::Sign(args) => sign_cmd::run(args),
+        Command::Decrypt(args) => decrypt_cmd::run(args),
+        Command::Issue { what } => issue_cmd::run(what),
+        Command::Pki { what: PkiCommand::CitizenCa { out, from_year } } => crate::pki::citizen_ca(out, *from_year),
         Command::Conformance(args) => return conformance::run_command(args),
         Command::Profile { what: ProfileCommand::Check { file } } => {
             return if profile_check::run(file) { ExitCode::SUCCESS } else { ExitCode::FAILURE };

@@ -7,7 +7,9 @@
 //! ([`pace`]) opening a secure-messaging channel ([`secure_channel`]).
 
 pub mod card;
+pub mod certs;
 pub mod chip_auth;
+pub mod digest_info;
 pub mod eac;
 pub mod encrypted;
 pub mod household;
@@ -24,6 +26,7 @@ pub mod tlv;
 pub mod transport;
 pub mod update;
 
+pub use certs::{CertificateZone, CertsError, DecipherMechanism, KeyAlgorithm, KeySlot, SignMechanism, TokenObjects};
 pub use card::{CardError, Response, read_binary_all, read_binary_sfi, select_aid, sw_meaning};
 pub use household::{Household, HouseholdError, read_household};
 pub use in_process::InProcessTransport;

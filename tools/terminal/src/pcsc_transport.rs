@@ -2,7 +2,7 @@
 //! vsmartcard virtual reader that `neid emulate` serves.
 
 use std::ffi::CString;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pcsc::{Context, Disposition, Protocol, Protocols, ReaderState, Scope, ShareMode, State};
 
@@ -20,6 +20,31 @@ const GET_RESPONSE_HEADER: [u8; 4] = [0x00, 0xC0, 0x00, 0x00];
 const CASE_2_SHORT_LEN: usize = 5;
 /// How many GET RESPONSE rounds to follow before giving up on a looping card.
 const MAX_GET_RESPONSE_ROUNDS: usize = 256;
+
+/// The name pcscd gives vsmartcard's virtual reader (`FRIENDLYNAME` in its
+/// `reader.conf`): `Virtual PCD 00 00`, `Virtual PCD 00 01`, ….
+const VPCD_READER_NAME: &str = "Virtual PCD";
+/// vpcd frames every message as length + payload, and a payload of this
+/// length is a control code for the card (vsmartcard `vpcd.h`: VPCD_CTRL_OFF
+/// 00, _ON 01, _RESET 02, _ATR 04), never a command: vpcd passes a 1-byte
+/// command through unchanged, the card takes it for a control (a "power off"
+/// is not answered), and pcscd waits for an answer for ever, holding the reader.
+const VPCD_CONTROL_LEN: usize = 1;
+const VPCD_ONE_BYTE_REASON: &str = "vsmartcard's vpcd reads a 1-byte payload as a control code \
+     (power off/on, reset, ATR), so a 1-byte command would never reach the card as a command";
+
+/// True for a reader served by vsmartcard's vpcd driver, known by its name.
+pub fn is_vpcd_reader(name: &str) -> bool {
+    name.starts_with(VPCD_READER_NAME)
+}
+
+/// `Err(NotCarried)` when `reader` cannot carry `apdu` as a command.
+fn check_carried(reader: &str, apdu: &[u8]) -> Result<(), TransportError> {
+    if is_vpcd_reader(reader) && apdu.len() == VPCD_CONTROL_LEN {
+        return Err(TransportError::NotCarried { reader: reader.to_owned(), reason: VPCD_ONE_BYTE_REASON });
+    }
+    Ok(())
+}
 
 fn pcsc_error(operation: &'static str, error: pcsc::Error) -> TransportError {
     match error {
@@ -69,19 +94,51 @@ fn list_readers_in(context: &Context) -> Result<Vec<ReaderInfo>, TransportError>
         .collect())
 }
 
-/// A shared connection to the card in one reader.
+/// How a connection shares the card with other PC/SC applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// Other applications (pcsc_scan, OpenSC) may use the card meanwhile;
+    /// one that disconnects with a reset ends our card session.
+    Shared,
+    /// No other application may connect while we hold the card: nobody
+    /// resets it or changes its selection in the middle of our session (a
+    /// conformance case). Connecting waits up to [`EXCLUSIVE_WAIT`] for
+    /// others to let go of the card.
+    Exclusive,
+}
+
+/// How long an exclusive connect waits for other applications' connections.
+pub const EXCLUSIVE_WAIT: Duration = Duration::from_secs(10);
+const EXCLUSIVE_POLL: Duration = Duration::from_millis(50);
+
+impl Sharing {
+    fn mode(self) -> ShareMode {
+        match self {
+            Self::Shared => ShareMode::Shared,
+            Self::Exclusive => ShareMode::Exclusive,
+        }
+    }
+}
+
+/// A connection to the card in one reader.
 pub struct PcscTransport {
     reader: String,
     card: pcsc::Card,
     atr: Vec<u8>,
     /// The protocol negotiated at connect (or reset); T=0 needs the 61xx/6Cxx handling.
     protocol: Option<Protocol>,
+    sharing: Sharing,
 }
 
 impl PcscTransport {
-    /// Connects to the reader chosen by [`select_reader`] from `requested`
-    /// (`--reader NAME`, or `None` for "the one reader holding a card").
+    /// Connects, shared, to the reader chosen by [`select_reader`] from
+    /// `requested` (`--reader NAME`, or `None` for "the one reader holding a card").
     pub fn connect(requested: Option<&str>) -> Result<Self, TransportError> {
+        Self::connect_with(requested, Sharing::Shared)
+    }
+
+    /// [`Self::connect`] with the given sharing.
+    pub fn connect_with(requested: Option<&str>, sharing: Sharing) -> Result<Self, TransportError> {
         let context = establish()?;
         let readers = list_readers_in(&context)?;
         if readers.is_empty() {
@@ -92,19 +149,24 @@ impl PcscTransport {
             operation: "connect",
             message: format!("reader name \"{reader}\" contains a NUL byte"),
         })?;
-        // SHARED: other applications (pcsc_scan, OpenSC) may use the reader too.
-        let card = context
-            .connect(&name, ShareMode::Shared, Protocols::T0 | Protocols::T1)
-            .map_err(|e| match e {
-                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => {
-                    TransportError::NoCard(reader.clone())
+        let deadline = Instant::now() + EXCLUSIVE_WAIT;
+        let card = loop {
+            match context.connect(&name, sharing.mode(), Protocols::T0 | Protocols::T1) {
+                Ok(card) => break card,
+                // Another application holds the card (or we want it alone and it is in use).
+                Err(pcsc::Error::SharingViolation) if sharing == Sharing::Exclusive && Instant::now() < deadline => {
+                    std::thread::sleep(EXCLUSIVE_POLL);
                 }
-                other => pcsc_error("connect", other),
-            })?;
+                Err(pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard) => {
+                    return Err(TransportError::NoCard(reader.clone()));
+                }
+                Err(other) => return Err(pcsc_error("connect", other)),
+            }
+        };
         let status = card.status2_owned().map_err(|e| pcsc_error("card status", e))?;
         let (atr, protocol) = (status.atr().to_vec(), status.protocol2());
-        tracing::debug!(reader = %reader, atr = %hex::encode_upper(&atr), ?protocol, "connected");
-        Ok(Self { reader, card, atr, protocol })
+        tracing::debug!(reader = %reader, atr = %hex::encode_upper(&atr), ?protocol, ?sharing, "connected");
+        Ok(Self { reader, card, atr, protocol, sharing })
     }
 
     fn transmit_once(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -125,6 +187,7 @@ impl PcscTransport {
 impl Transport for PcscTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         tracing::debug!(apdu = %hex::encode_upper(apdu), "C-APDU");
+        check_carried(&self.reader, apdu)?;
         let mut response = self.transmit_once(apdu)?;
         let is_t0 = self.protocol == Some(Protocol::T0);
         // T=0 case 2: resend with the exact Le the card asked for (ISO 7816-3 §10.3.4).
@@ -163,7 +226,7 @@ impl Transport for PcscTransport {
 
     fn reset(&mut self) -> Result<(), TransportError> {
         self.card
-            .reconnect(ShareMode::Shared, Protocols::T0 | Protocols::T1, Disposition::ResetCard)
+            .reconnect(self.sharing.mode(), Protocols::T0 | Protocols::T1, Disposition::ResetCard)
             .map_err(|e| pcsc_error("reset (reconnect)", e))?;
         let status = self.card.status2_owned().map_err(|e| pcsc_error("card status", e))?;
         self.atr = status.atr().to_vec();
@@ -173,5 +236,31 @@ impl Transport for PcscTransport {
 
     fn name(&self) -> String {
         self.reader.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vpcd_readers_are_known_by_name() {
+        assert!(is_vpcd_reader("Virtual PCD 00 00"));
+        assert!(is_vpcd_reader("Virtual PCD 00 01"));
+        assert!(!is_vpcd_reader("OMNIKEY CardMan 3121 00 00"));
+        assert!(!is_vpcd_reader("My Virtual PCD 00 00"));
+    }
+
+    #[test]
+    fn vpcd_cannot_carry_a_one_byte_command() {
+        for byte in [0x00, 0x01, 0x02, 0x04, 0x80] {
+            let err = check_carried("Virtual PCD 00 00", &[byte]).unwrap_err();
+            assert!(matches!(&err, TransportError::NotCarried { reader, .. } if reader == "Virtual PCD 00 00"));
+            assert!(err.to_string().contains("control code"), "{err}");
+        }
+        // Two bytes and more are commands to vpcd; other readers carry anything.
+        assert!(check_carried("Virtual PCD 00 00", &[0x00, 0xA4]).is_ok());
+        assert!(check_carried("Virtual PCD 00 00", &[0x00, 0xA4, 0x04]).is_ok());
+        assert!(check_carried("OMNIKEY CardMan 3121 00 00", &[0x00]).is_ok());
     }
 }

@@ -140,4 +140,94 @@ mod tests {
         // 256 bytes -> 272-byte cryptogram, 87 82 0111 01 C.
         assert_eq!(protected_response_len(256), 4 + 273 + 14);
     }
+
+    const KS_ENC: [u8; 16] = [0x11; 16];
+    const KS_MAC: [u8; 16] = [0x22; 16];
+
+    /// The card side of the session: unwraps each command, records the
+    /// protected and the plain command, answers `answer_len` bytes.
+    struct Chip {
+        session: Option<SmSession>,
+        answer_len: usize,
+        seen: Vec<(Vec<u8>, Command)>,
+    }
+
+    impl Transport for Chip {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let protected = Command::parse(apdu).map_err(TransportError::SecureMessaging)?;
+            let session = self.session.take().ok_or(TransportError::ChannelClosed)?;
+            let (mut session, plain) = session.unwrap_command(&protected).map_err(TransportError::SecureMessaging)?;
+            self.seen.push((apdu.to_vec(), plain));
+            let response = Response { data: vec![0xA5; self.answer_len], sw: 0x9000 };
+            let bytes = session.wrap_response(&response).map_err(TransportError::SecureMessaging)?;
+            self.session = Some(session);
+            Ok(bytes)
+        }
+        fn atr(&self) -> Vec<u8> {
+            Vec::new()
+        }
+        fn reset(&mut self) -> Result<(), TransportError> {
+            Ok(())
+        }
+        fn name(&self) -> String {
+            "chip".into()
+        }
+    }
+
+    fn channel(answer_len: usize) -> SecureChannel<Chip> {
+        let chip = Chip { session: Some(SmSession::new(&KS_ENC, &KS_MAC).unwrap()), answer_len, seen: Vec::new() };
+        let info = ChannelInfo {
+            protocol: PaceProtocol::EcdhGmAesCbcCmac128,
+            domain_parameters: StandardizedDomainParameters::NistP256,
+        };
+        SecureChannel::new(chip, SmSession::new(&KS_ENC, &KS_MAC).unwrap(), info)
+    }
+
+    /// GENERATE P1 01 with extended Le `0000`: DO'97' carries two bytes
+    /// (ISO 7816-4 §10.2.2.3), the protected command is extended, and the
+    /// 270-byte RSA public key comes back whole.
+    #[test]
+    fn extended_le_is_wrapped_in_a_two_byte_do97() {
+        let mut channel = channel(270);
+        let response = channel.transmit(&[0x00, 0x46, 0x01, 0x01, 0x00, 0x00, 0x00]).unwrap();
+        assert_eq!(response.len(), 270 + 2);
+        assert_eq!(&response[270..], &[0x90, 0x00]);
+        let (raw, plain) = &channel.inner_mut().seen[0];
+        assert_eq!(plain.ne, Some(EXTENDED_NE_MAX));
+        // 0C 46 01 01 00 Lc(2): extended; its body holds 97 02 00 00.
+        assert_eq!(&raw[..5], &[0x0C, 0x46, 0x01, 0x01, 0x00]);
+        assert!(raw.windows(4).any(|w| w == [0x97, 0x02, 0x00, 0x00]));
+        assert_eq!(&raw[raw.len() - 2..], &[0x00, 0x00], "outer Le extended");
+    }
+
+    /// A 256-byte RSA answer to a short Le `00`: DO'97' keeps one byte and
+    /// the outer Le becomes extended, as the protected answer exceeds 256.
+    #[test]
+    fn short_le_with_a_long_protected_answer_asks_extended() {
+        let mut channel = channel(256);
+        let mut cds = vec![0x00, 0x2A, 0x9E, 0x9A, 0x33];
+        cds.extend([0x01; 0x33]);
+        cds.push(0x00);
+        let response = channel.transmit(&cds).unwrap();
+        assert_eq!(response.len(), 258);
+        let (raw, plain) = &channel.inner_mut().seen[0];
+        assert_eq!((plain.ne, plain.data.len()), (Some(256), 0x33));
+        assert!(raw.windows(3).any(|w| w == [0x97, 0x01, 0x00]));
+        assert_eq!(&raw[raw.len() - 2..], &[0x00, 0x00]);
+    }
+
+    /// A chained PSO:DECIPHER link of 223 bytes: CLA `10` becomes `1C`, and
+    /// the protected link still fits a short Lc.
+    #[test]
+    fn chained_link_keeps_the_chaining_bit_and_stays_short() {
+        let mut channel = channel(0);
+        let mut link = vec![0x10, 0x2A, 0x80, 0x86, 223];
+        link.extend([0x5A; 223]);
+        channel.transmit(&link).unwrap();
+        let (raw, plain) = &channel.inner_mut().seen[0];
+        assert_eq!((plain.cla, plain.data.len(), plain.ne), (0x10, 223, None));
+        assert_eq!(raw[0], 0x1C);
+        assert_ne!(raw[4], 0x00, "short Lc");
+        assert_eq!(usize::from(raw[4]), raw.len() - 6, "Lc, data, Le 00");
+    }
 }

@@ -39,6 +39,10 @@ pub enum TransportError {
     /// reset already closed; establish PACE again.
     #[error("secure messaging channel is closed (an earlier SM error or a reset ended it): run PACE again")]
     ChannelClosed,
+    /// The reader's link cannot carry this command, so it was not sent (for
+    /// example vsmartcard's vpcd reads any 1-byte payload as a control code).
+    #[error("reader \"{reader}\" cannot carry this command: {reason}")]
+    NotCarried { reader: String, reason: &'static str },
 }
 
 /// A way to reach one card.
