@@ -349,7 +349,7 @@ impl Card {
                 let GpState::Open(mut issuer) = issuer else {
                     return Err(StatusWord::SecurityStatusNotSatisfied);
                 };
-                let cmd = issuer.unwrap_command(&cmd).map_err(|_| StatusWord::SecurityStatusNotSatisfied)?;
+                let cmd = gp::unwrap_command(&mut issuer, &cmd, self.faults)?;
                 return Ok(Received { cmd, protection: Protection::Issuer(alloc::boxed::Box::new(issuer)) });
             }
             Route::Other => {

@@ -66,11 +66,25 @@ pub enum Fault {
     /// (chip.md "NVM": a command's writes are all or nothing; ISO 7816-4
     /// table 6).
     TornWrite,
+    /// The certificate zone's private-key commands (MSE:SET, PSO:COMPUTE
+    /// DIGITAL SIGNATURE, PSO:DECIPHER, INTERNAL AUTHENTICATE) run without
+    /// PIN2 verified: anyone holding the card (and the CAN) signs in the
+    /// holder's name (certificate-zone.md "Access rules"; ISO 7816-4 §7.4.1).
+    Pin2NotRequiredForSignature,
+    /// GENERATE ASYMMETRIC KEY PAIR (P1 `00`) runs outside an issuer
+    /// session: anyone replaces the holder's keys (certificate-zone.md
+    /// "Access rules": GENERATE is issuer only; ISO 7816-8 §5.1).
+    IssuerSessionNotRequiredForGenerate,
+    /// A command of an SCP03 session whose C-MAC does not verify is
+    /// processed anyway (the last 8 data bytes dropped unchecked, the data
+    /// taken as sent) and the session kept (scp03.md "Wrapping": a wrong
+    /// C-MAC → 6982 and the session ends; GP Amd D §6.2.4).
+    Scp03MacNotChecked,
 }
 
 impl Fault {
     /// Every fault, in the order of docs/spec/faults.md.
-    pub const ALL: [Fault; 15] = [
+    pub const ALL: [Fault; 18] = [
         Fault::ReadAccessSkipped,
         Fault::UpdateAccessSkipped,
         Fault::EndOfFileAnswers9000,
@@ -86,6 +100,9 @@ impl Fault {
         Fault::ChatNotIntersected,
         Fault::CertificateDateNotChecked,
         Fault::TornWrite,
+        Fault::Pin2NotRequiredForSignature,
+        Fault::IssuerSessionNotRequiredForGenerate,
+        Fault::Scp03MacNotChecked,
     ];
 
     /// The name used on command lines (`neid emulate --fault NAME`).
@@ -106,6 +123,9 @@ impl Fault {
             Fault::ChatNotIntersected => "chat-not-intersected",
             Fault::CertificateDateNotChecked => "certificate-date-not-checked",
             Fault::TornWrite => "torn-write",
+            Fault::Pin2NotRequiredForSignature => "pin2-not-required-for-signature",
+            Fault::IssuerSessionNotRequiredForGenerate => "issuer-session-not-required-for-generate",
+            Fault::Scp03MacNotChecked => "scp03-mac-not-checked",
         }
     }
 
@@ -134,6 +154,9 @@ impl Fault {
             Fault::ChatNotIntersected => "Terminal Authentication does not intersect the CHAT with the PACE CHAT",
             Fault::CertificateDateNotChecked => "an expired CV certificate is accepted",
             Fault::TornWrite => "UPDATE BINARY keeps half of its data and answers 6581",
+            Fault::Pin2NotRequiredForSignature => "the certificate zone's private-key commands run without PIN2",
+            Fault::IssuerSessionNotRequiredForGenerate => "GENERATE ASYMMETRIC KEY PAIR runs outside an issuer session",
+            Fault::Scp03MacNotChecked => "an SCP03 command with a wrong C-MAC is processed and the session kept",
         }
     }
 

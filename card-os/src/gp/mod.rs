@@ -10,14 +10,17 @@ mod commands;
 use alloc::string::ToString;
 use core::fmt;
 
+use crate::apdu::command::{SHORT_MAX_NC, SHORT_MAX_NE};
 use crate::apdu::{class, CommandApdu};
+use crate::fault::{Fault, FaultSet};
 use crate::fs::select::INS_SELECT;
 use crate::fs::FID_MF;
 use crate::nvm::CardImage;
 use crate::protocol::scp03::{
-    CardPending, CardSession, Kdd, StaticKeys, CLA_GP, CLA_GP_SECURED, INS_EXTERNAL_AUTHENTICATE,
-    INS_INITIALIZE_UPDATE, KDD_LEN,
+    CardPending, CardSession, Kdd, Scp03Error, StaticKeys, CLA_GP, CLA_GP_SECURED, INS_EXTERNAL_AUTHENTICATE,
+    INS_INITIALIZE_UPDATE, KDD_LEN, MAC_LEN,
 };
+use crate::status::StatusWord;
 
 pub use commands::{external_authenticate, initialize_update};
 
@@ -118,4 +121,77 @@ pub fn ends_session(cmd: &CommandApdu) -> bool {
 /// Whether a plain command is a SELECT: it ends the session and is processed.
 pub fn is_plain_select(cmd: &CommandApdu) -> bool {
     cmd.ins == INS_SELECT && class::is_interindustry(cmd.cla) && !class::indicates_secure_messaging(cmd.cla)
+}
+
+/// Unwrap a command of the open session (C-MAC, then C-DECRYPTION at its
+/// level; scp03.md §Wrapping). Any error answers 6982; the caller then
+/// drops the session.
+pub fn unwrap_command(session: &mut CardSession, cmd: &CommandApdu, faults: FaultSet) -> Result<CommandApdu, StatusWord> {
+    match session.unwrap_command(cmd) {
+        Ok(unwrapped) => Ok(unwrapped),
+        Err(Scp03Error::CMacMismatch) if faults.has(Fault::Scp03MacNotChecked) => unchecked(cmd), // FAULT: the C-MAC is not checked
+        Err(_) => Err(StatusWord::SecurityStatusNotSatisfied),
+    }
+}
+
+/// `Fault::Scp03MacNotChecked`: the command as sent, its last 8 data bytes
+/// dropped unchecked and the data not decrypted, in its ISO class.
+fn unchecked(cmd: &CommandApdu) -> Result<CommandApdu, StatusWord> {
+    let data_len = cmd.data.len().checked_sub(MAC_LEN).ok_or(StatusWord::SecurityStatusNotSatisfied)?;
+    let data = cmd.data[..data_len].to_vec();
+    let extended = data.len() > SHORT_MAX_NC || cmd.ne.is_some_and(|ne| ne > SHORT_MAX_NE);
+    Ok(CommandApdu { cla: cmd.cla & class::CLA_CHAINING, ins: cmd.ins, p1: cmd.p1, p2: cmd.p2, data, ne: cmd.ne, extended })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::scp03::{HostSession, InitializeUpdateResponse, SecurityLevel};
+
+    const HOST_CHALLENGE: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+    const CARD_CHALLENGE: [u8; 8] = [9, 10, 11, 12, 13, 14, 15, 16];
+
+    /// An open session on both sides, at `level`.
+    fn open(level: SecurityLevel) -> (HostSession, CardSession) {
+        let keys = StaticKeys { kvn: 0x30, enc: [0x40; 16], mac: [0x50; 16], dek: [0x60; 16] };
+        let kdd = Kdd(*b"0210012345");
+        let (pending, response) = CardPending::initialize_update(&keys, &kdd, &HOST_CHALLENGE, CARD_CHALLENGE);
+        let response = InitializeUpdateResponse::parse(&response.to_bytes()).unwrap();
+        let (host, external_authenticate) = HostSession::open(&keys, &HOST_CHALLENGE, &response, level).unwrap();
+        let card = pending.external_authenticate(&CommandApdu::parse(&external_authenticate).unwrap()).unwrap();
+        (host, card)
+    }
+
+    /// GENERATE P1 01 key 03, wrapped, with one bit of its C-MAC flipped.
+    fn spoiled(host: &mut HostSession) -> CommandApdu {
+        let mut wrapped = host.wrap_command(&[0x00, 0x46, 0x01, 0x03, 0x00]).unwrap();
+        let last_mac_byte = wrapped.len() - 2; // before Le
+        wrapped[last_mac_byte] ^= 0x01;
+        CommandApdu::parse(&wrapped).unwrap()
+    }
+
+    #[test]
+    fn a_wrong_c_mac_is_refused_unless_the_fault_is_injected() {
+        let (mut host, mut card) = open(SecurityLevel::CMac);
+        assert_eq!(
+            unwrap_command(&mut card, &spoiled(&mut host), FaultSet::none()),
+            Err(StatusWord::SecurityStatusNotSatisfied)
+        );
+        // FAULT scp03-mac-not-checked: the command is processed as sent, without its 8 MAC bytes.
+        let (mut host, mut card) = open(SecurityLevel::CMac);
+        let faults = FaultSet::only(Fault::Scp03MacNotChecked);
+        let unwrapped = unwrap_command(&mut card, &spoiled(&mut host), faults).unwrap();
+        assert_eq!((unwrapped.cla, unwrapped.ins, unwrapped.p2, unwrapped.data.len()), (0x00, 0x46, 0x03, 0));
+        // A missing C-MAC is still refused (nothing to drop).
+        let bare = CommandApdu::parse(&[0x84, 0x46, 0x01, 0x03, 0x00]).unwrap();
+        assert_eq!(unwrap_command(&mut card, &bare, faults), Err(StatusWord::SecurityStatusNotSatisfied));
+    }
+
+    #[test]
+    fn a_right_c_mac_unwraps_to_the_iso_command() {
+        let (mut host, mut card) = open(SecurityLevel::CDecCMac);
+        let wrapped = host.wrap_command(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x50, 0x31]).unwrap();
+        let unwrapped = unwrap_command(&mut card, &CommandApdu::parse(&wrapped).unwrap(), FaultSet::none()).unwrap();
+        assert_eq!((unwrapped.cla, unwrapped.data.as_slice()), (0x00, &[0x50, 0x31][..]));
+    }
 }
