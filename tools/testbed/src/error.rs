@@ -51,6 +51,15 @@ pub enum TestbedError {
         readers: Vec<String>,
     },
 
+    /// A command run by [`crate::run_with_timeout`] did not exit in time;
+    /// it was stopped.
+    #[error("{program} ran longer than {timeout:?} and was stopped; the end of its stderr:\n{stderr_tail}")]
+    Timeout {
+        program: String,
+        timeout: Duration,
+        stderr_tail: String,
+    },
+
     #[error("reader {reader:?}: {wanted} not reached within {timeout:?}")]
     CardWaitTimeout {
         reader: String,

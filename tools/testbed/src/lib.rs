@@ -6,6 +6,7 @@
 //! - [`Vicc`]: vsmartcard's Python card emulator, as a peer card on vpcd.
 //! - [`ChildGuard`]: any spawned process, SIGTERM then SIGKILL on drop.
 //! - [`wait_for_card`] / [`wait_for_no_card`]: PC/SC reader waits.
+//! - [`run_with_timeout`]: a command to completion, stopped when it hangs.
 //!
 //! See `../shared/design/pcsc.md` for the facts these rely on.
 
@@ -14,12 +15,14 @@ pub mod error;
 pub mod install;
 pub mod pcscd;
 pub mod reader;
+pub mod run;
 pub mod vicc;
 
 pub use child::ChildGuard;
 pub use error::TestbedError;
 pub use pcscd::{Pcscd, detect_running_pcscd};
 pub use reader::{list_readers, wait_for_card, wait_for_no_card};
+pub use run::{Finished, run_with_timeout};
 pub use vicc::Vicc;
 
 /// vpcd's first virtual reader and its TCP port (`/etc/reader.conf.d/vpcd`).
