@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::scp03::Scp03Run;
+
 /// The zones' application identifiers (docs/spec/zones.md, chip.md "Zones").
 pub const AIDS: [(&str, &[u8]); 5] = [
     ("ICAO", &[0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01]),
@@ -145,6 +147,11 @@ pub enum Action {
     /// BAC with the card's MRZ (bac.md), after selecting the ICAO
     /// application; the SW is that of the command that ended the run.
     Bac,
+    /// SELECT the PKCS#15 application, INITIALIZE UPDATE and EXTERNAL
+    /// AUTHENTICATE with the card's diversified issuer keys (scp03.md,
+    /// `crate::scp03`); the SW is that of the command that ended the run
+    /// (`9000` opens the issuer session for later `secure_messaging` steps).
+    Scp03(Scp03Run),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -197,10 +204,11 @@ pub fn parse(text: &str) -> Result<Action, CommandError> {
         ["verify_pin2"] => Ok(Action::VerifyPin2),
         ["bac"] => Ok(Action::Bac),
         ["eac", rest @ ..] => EacRun::parse_words(rest).map(Action::Eac).map_err(|rule| invalid(text, rule)),
+        ["scp03", rest @ ..] => Scp03Run::parse_words(rest).map(Action::Scp03).map_err(|rule| invalid(text, rule)),
         _ => {
             let compact: String = text.split_whitespace().collect();
             let bytes = hex::decode(&compact).map_err(|_| {
-                invalid(text, "neither a named command (reset, select_mf, select_aid ZONE, read_sfi XX, pace CAN|MRZ|PIN1|PUK, verify_pin2, bac, eac …) nor whole bytes of hex")
+                invalid(text, "neither a named command (reset, select_mf, select_aid ZONE, read_sfi XX, pace CAN|MRZ|PIN1|PUK, verify_pin2, bac, eac …, scp03 …) nor whole bytes of hex")
             })?;
             if bytes.is_empty() {
                 return Err(invalid(text, "empty APDU"));
@@ -224,6 +232,7 @@ mod tests {
         assert_eq!(parse("pace CAN 000000").unwrap(), Action::Pace(PacePassword::Can(Some("000000".into()))));
         assert_eq!(parse("reset").unwrap(), Action::Reset);
         assert_eq!(parse("pace PIN1").unwrap(), Action::Pace(PacePassword::Pin1(None)));
+        assert_eq!(parse("scp03 SL 01 bad-mac").unwrap(), Action::Scp03(Scp03Run::parse_words(&["SL", "01", "bad-mac"]).unwrap()));
         assert_eq!(
             parse("eac PIN1 TA auth-parents CHAT 0000000200").unwrap(),
             Action::Eac(EacRun {
@@ -247,7 +256,7 @@ mod tests {
 
     #[test]
     fn bad_commands_name_the_text() {
-        for bad in ["select_aid NOPE", "read_sfi 1F", "read_sfi 00", "00 B", "", "pace PIN2", "zz", "eac PIN1", "eac PIN1 TA x CHAT 00"] {
+        for bad in ["select_aid NOPE", "read_sfi 1F", "read_sfi 00", "00 B", "", "pace PIN2", "zz", "eac PIN1", "eac PIN1 TA x CHAT 00", "scp03 SL 05", "scp03 nope"] {
             let e = parse(bad).unwrap_err();
             assert!(e.to_string().contains(bad), "{e}");
         }

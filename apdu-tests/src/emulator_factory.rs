@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use card_os::FaultSet;
+use card_os::protocol::scp03::StaticKeys;
 use emulator::{CardEngine, Emulator, NeidCard};
 use profiles::Profile;
 use terminal::{InProcessTransport, Transport};
@@ -65,6 +66,14 @@ impl EmulatorFactory {
 
     pub fn faults(&self) -> FaultSet {
         self.faults
+    }
+
+    /// The same cards, with the issuer master keys the SCP03 cases use
+    /// (`--issuer-keys FILE`) instead of the profile's `card.keys.issuer_keys`.
+    pub fn with_issuer_keys(&self, keys: Option<StaticKeys>) -> Self {
+        let mut factory = self.clone();
+        factory.card.issuer_keys = keys;
+        factory
     }
 }
 

@@ -17,6 +17,7 @@ pub mod glob;
 pub mod mutation;
 pub mod report;
 pub mod runner;
+pub mod scp03;
 pub mod suite;
 pub mod tap;
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use card_os::protocol::BacKeys;
+use card_os::protocol::scp03::StaticKeys;
 use card_os::protocol::cvc::Chat;
 use emulator::TraceWriter;
 use terminal::icao::{BacFailure, establish_bac};
@@ -16,6 +17,7 @@ use terminal::{EacFailure, TerminalCredentials, Transport, TransportError, estab
 
 use crate::command::{self, Action, EacRun, PacePassword};
 use crate::glob::Glob;
+use crate::scp03::{ChannelError, IssuerChannel, Scp03Run};
 use crate::report::{CaseResult, Outcome, Report};
 use crate::suite::{Auth, Case, Interface, Postcondition, Protection, Requirement, Step, Suite};
 use crate::tap::Tap;
@@ -41,6 +43,11 @@ pub struct CardUnderTest {
     pub terminate_always: Option<bool>,
     /// Whether BAC is offered; `None`: not known.
     pub bac: Option<bool>,
+    /// The issuer's SCP03 master keys (`--issuer-keys`, `card.keys.issuer_keys`), when given.
+    pub issuer_keys: Option<StaticKeys>,
+    /// Whether the certificate zone asks for secure messaging
+    /// (`card.certificate.secure_messaging`); `None`: not known.
+    pub certificate_sm: Option<bool>,
 }
 
 /// Terminal directories shipped with the suites (`apdu-tests/terminals`:
@@ -69,17 +76,25 @@ impl CardUnderTest {
             scratch_ef: Some(profile.card.scratch_ef_size.is_some_and(|size| size >= SCRATCH_MIN)),
             terminate_always: Some(profile.card.terminate_access == profiles::TerminateAccess::Always),
             bac: Some(profile.card.bac && profile.card.zones.icao),
+            issuer_keys: profile.issuer_keys().ok().flatten().map(|keys| pki::issuance::master_keys(&keys)),
+            certificate_sm: Some(profile.card.certificate.secure_messaging),
         }
     }
 
     /// `Some(reason)` when the card does not meet `requirement` (or it is not known).
     fn lacks(&self, requirement: Requirement) -> Option<String> {
+        if requirement == Requirement::IssuerKeys && self.issuer_keys.is_none() {
+            return Some(crate::scp03::NO_KEYS.to_owned());
+        }
         let (known, wanted) = match requirement {
             Requirement::ScratchEf => (self.scratch_ef, true),
             Requirement::NoScratchEf => (self.scratch_ef, false),
             Requirement::TerminateAlways => (self.terminate_always, true),
             Requirement::TerminateRestricted => (self.terminate_always, false),
             Requirement::Bac => (self.bac, true),
+            Requirement::IssuerKeys => (Some(true), true),
+            Requirement::CertificateSm => (self.certificate_sm, true),
+            Requirement::CertificatePlain => (self.certificate_sm, false),
         };
         match known {
             Some(have) if have == wanted => None,
@@ -216,6 +231,36 @@ enum Stop {
     NotApplicable(String),
 }
 
+/// Why a step has no answer to check.
+enum StepError {
+    /// The exchange failed: the case fails.
+    Fail(String),
+    /// The reader cannot carry the step's command (it was not sent): the
+    /// case says nothing about the card, it is not applicable.
+    NotCarried(String),
+}
+
+impl From<String> for StepError {
+    fn from(reason: String) -> Self {
+        Self::Fail(reason)
+    }
+}
+
+impl From<&str> for StepError {
+    fn from(reason: &str) -> Self {
+        Self::Fail(reason.to_owned())
+    }
+}
+
+impl From<TransportError> for StepError {
+    fn from(error: TransportError) -> Self {
+        match error {
+            TransportError::NotCarried { .. } => Self::NotCarried(error.to_string()),
+            other => Self::Fail(other.to_string()),
+        }
+    }
+}
+
 /// A response as the test engineer sees it: plain data and status word, and
 /// whether it came protected.
 struct Answer {
@@ -230,6 +275,8 @@ struct Session<'a> {
     tap: Tap,
     /// The secure channel (PACE, EAC: AES; BAC: 3DES) over the tap.
     channel: Option<Box<dyn Transport>>,
+    /// The SCP03 issuer session (`crate::scp03`), used when `channel` is none.
+    issuer: Option<IssuerChannel>,
     card: &'a CardUnderTest,
 }
 
@@ -269,7 +316,7 @@ fn execute_recorded(case: &Case, factory: &dyn TransportFactory, record: bool) -
         Err(reason) => return (None, Err(Stop::NotApplicable(reason))),
     };
     let tap = Tap::new(transport, case.interface, record);
-    let mut session = Session { tap: tap.clone(), channel: None, card };
+    let mut session = Session { tap: tap.clone(), channel: None, issuer: None, card };
     (Some(tap), session.run(case))
 }
 
@@ -282,6 +329,7 @@ impl Session<'_> {
             Auth::Pace(password) => Some(self.pace(password)),
             Auth::Eac(run) => Some(self.eac(run)),
             Auth::Bac => Some(self.bac()),
+            Auth::Issuer(run) => Some(self.scp03(run)),
         };
         if let Some(answer) = precondition {
             let answer = answer.map_err(Stop::NotApplicable)?;
@@ -295,7 +343,10 @@ impl Session<'_> {
             }
         }
         for (i, step) in case.steps.iter().enumerate() {
-            let answer = self.step(step).map_err(|e| Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)))?;
+            let answer = self.step(step).map_err(|e| match e {
+                StepError::Fail(e) => Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)),
+                StepError::NotCarried(e) => Stop::NotApplicable(format!("step {} ({}): {e}", i + 1, step.send)),
+            })?;
             check(step, &answer).map_err(|e| Stop::Fail(format!("step {} ({}): {e}", i + 1, step.send)))?;
         }
         for post in &case.post {
@@ -411,6 +462,16 @@ impl Session<'_> {
         Ok(Answer { data: Vec::new(), sw, protected: false })
     }
 
+    /// Opens an SCP03 issuer session (`crate::scp03`); the status word is
+    /// the one of the command that ended the opening.
+    fn scp03(&mut self, run: &Scp03Run) -> Result<Answer, String> {
+        self.channel = None;
+        self.issuer = None;
+        let opened = crate::scp03::open(&self.tap, self.card.issuer_keys.as_ref(), run)?;
+        self.issuer = opened.channel;
+        Ok(Answer { data: Vec::new(), sw: opened.sw, protected: false })
+    }
+
     /// VERIFY with the card's PIN2 (pins.md §VERIFY).
     fn verify_pin2_apdu(&self) -> Result<Vec<u8>, String> {
         let pin2 = self.card.pin2.as_ref().ok_or("the card's PIN2 is not known")?;
@@ -419,16 +480,18 @@ impl Session<'_> {
         Ok(apdu)
     }
 
-    fn step(&mut self, step: &Step) -> Result<Answer, String> {
+    fn step(&mut self, step: &Step) -> Result<Answer, StepError> {
         match &step.action {
             Action::Reset => {
                 self.channel = None;
+                self.issuer = None;
                 self.tap.reset().map_err(|e| e.to_string())?;
                 Ok(Answer { data: Vec::new(), sw: SW_OK, protected: false })
             }
-            Action::Pace(password) => self.pace(password),
-            Action::Eac(run) => self.eac(run),
-            Action::Bac => self.bac(),
+            Action::Pace(password) => Ok(self.pace(password)?),
+            Action::Eac(run) => Ok(self.eac(run)?),
+            Action::Bac => Ok(self.bac()?),
+            Action::Scp03(run) => Ok(self.scp03(run)?),
             Action::VerifyPin2 => {
                 let apdu = self.verify_pin2_apdu()?;
                 self.send(&apdu, step)
@@ -438,10 +501,18 @@ impl Session<'_> {
     }
 
     /// Sends `apdu` plain or through the channel (with the step's tamper).
-    fn send(&mut self, apdu: &[u8], step: &Step) -> Result<Answer, String> {
+    fn send(&mut self, apdu: &[u8], step: &Step) -> Result<Answer, StepError> {
         if !step.secure_messaging {
-            let bytes = self.tap.transmit(apdu).map_err(|e| e.to_string())?;
-            return split(&bytes, false);
+            let bytes = self.tap.transmit(apdu)?;
+            return Ok(split(&bytes, false)?);
+        }
+        if let (None, Some(issuer)) = (&self.channel, self.issuer.as_mut()) {
+            // SCP03: "protected" is an answer whose R-MAC verified.
+            let answer = issuer.transmit(apdu, step.tamper).map_err(|e| match e {
+                ChannelError::Transport(e) => StepError::from(e),
+                ChannelError::Protocol(reason) => StepError::Fail(reason),
+            })?;
+            return Ok(Answer { data: answer.data, sw: answer.sw, protected: answer.r_mac });
         }
         let channel = self
             .channel
@@ -451,15 +522,15 @@ impl Session<'_> {
         let result = channel.transmit(apdu);
         self.tap.set_tamper(None);
         match result {
-            Ok(bytes) => split(&bytes, true),
+            Ok(bytes) => Ok(split(&bytes, true)?),
             // The card answered without SM (an SM error or no session):
             // what it sent is the answer; our channel is closed too.
             Err(TransportError::SecureMessaging(_)) => {
                 self.channel = None;
                 let raw = self.tap.last_response().ok_or("the card sent nothing")?;
-                split(&raw, false)
+                Ok(split(&raw, false)?)
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use crate::command::{self, Action, CommandError, EacRun, PacePassword};
 use crate::expect::{ByteMask, ExpectError, SwPattern, TlvCheck};
+use crate::scp03::{Scp03Run, Scp03Variant};
 
 /// Why a suite file cannot be used.
 #[derive(Debug, Error)]
@@ -53,11 +54,13 @@ pub enum Auth {
     Eac(EacRun),
     /// `BAC`: the ICAO application selected, BAC with the card's MRZ (bac.md).
     Bac,
+    /// `SCP03 [SL xx]`: the PKCS#15 application selected, an issuer session
+    /// opened with the card's diversified keys (scp03.md, `crate::scp03`).
+    Issuer(Scp03Run),
 }
 
 /// The precondition forms, for error messages.
-pub const AUTH_FORMS: &str =
-    "\"none\", \"PACE CAN\", \"PACE MRZ\", \"PACE PIN1\", \"PACE PUK\", \"BAC\", \"PACE PIN1 [CHAT 10 hex] + TA TERMINAL + CA\"";
+pub const AUTH_FORMS: &str = "\"none\", \"PACE CAN\", \"PACE MRZ\", \"PACE PIN1\", \"PACE PUK\", \"BAC\", \"PACE PIN1 [CHAT 10 hex] + TA TERMINAL + CA\", \"SCP03 [SL 01|03|11|13]\"";
 
 impl Auth {
     pub fn parse(text: &str) -> Option<Self> {
@@ -73,6 +76,10 @@ impl Auth {
         }
         match text.split_whitespace().collect::<Vec<_>>().as_slice() {
             ["PACE", kind] => PacePassword::parse(kind, None).map(Self::Pace),
+            // Only a session that opens is a precondition (no negative variant).
+            ["SCP03", rest @ ..] => {
+                Scp03Run::parse_words(rest).ok().filter(|run| run.variant == Scp03Variant::Normal).map(Self::Issuer)
+            }
             _ => None,
         }
     }
@@ -83,6 +90,7 @@ impl Auth {
             Self::None => "none".into(),
             Self::Pace(p) => format!("PACE {}", p.label()),
             Self::Bac => "BAC".into(),
+            Self::Issuer(run) => run.label(),
             Self::Eac(run) => {
                 let chat = run.chat.map(|c| format!(" CHAT {}", hex::encode_upper(c))).unwrap_or_default();
                 format!("PACE {}{chat} + TA {} + CA", run.password.label(), run.terminal)
@@ -91,12 +99,14 @@ impl Auth {
     }
 
     /// The short code used in generated ids: `NONE`, `CAN`, `MRZ`, `PIN1`,
-    /// `PUK`, `BAC`, `PIN1TA-AUTH-PARENTS`, `PIN1TA-AUTH-PARENTS-C0000000200`.
+    /// `PUK`, `BAC`, `PIN1TA-AUTH-PARENTS`, `PIN1TA-AUTH-PARENTS-C0000000200`,
+    /// `SCP03`, `SCP03-SL01`.
     pub fn code(&self) -> String {
         match self {
             Self::None => "NONE".into(),
             Self::Pace(p) => p.label().into(),
             Self::Bac => "BAC".into(),
+            Self::Issuer(run) => run.code(),
             Self::Eac(run) => {
                 let chat = run.chat.map(|c| format!("-C{}", hex::encode_upper(c))).unwrap_or_default();
                 format!("{}TA-{}{chat}", run.password.label(), run.terminal.to_uppercase())
@@ -104,9 +114,17 @@ impl Auth {
         }
     }
 
-    /// True when the precondition opens a secure-messaging session.
+    /// True when the precondition opens a secure-messaging session (ISO SM
+    /// or an SCP03 issuer session).
     pub fn opens_session(&self) -> bool {
         !matches!(self, Self::None)
+    }
+
+    /// True for an SCP03 issuer session: it selected the PKCS#15
+    /// application itself (selecting an application would end it), and
+    /// error status words come without R-MAC (scp03.md §Wrapping).
+    pub fn is_issuer(&self) -> bool {
+        matches!(self, Self::Issuer(_))
     }
 }
 
@@ -125,6 +143,15 @@ pub enum Requirement {
     TerminateRestricted,
     /// BAC offered in the ICAO zone (`card.bac`).
     Bac,
+    /// The card holds an SCP03 key set and the runner its issuer master keys
+    /// (`--issuer-keys`, `card.keys.issuer_keys`). Implied by an `SCP03`
+    /// precondition or an `scp03` step.
+    IssuerKeys,
+    /// The certificate zone asks for PACE secure messaging
+    /// (`card.certificate.secure_messaging = true`, the reference profiles).
+    CertificateSm,
+    /// The middleware-compat certificate zone: no secure messaging.
+    CertificatePlain,
 }
 
 impl Requirement {
@@ -135,6 +162,9 @@ impl Requirement {
             Self::TerminateAlways => "terminate_always",
             Self::TerminateRestricted => "terminate_restricted",
             Self::Bac => "bac",
+            Self::IssuerKeys => "issuer_keys",
+            Self::CertificateSm => "certificate_sm",
+            Self::CertificatePlain => "certificate_plain",
         }
     }
 }
@@ -311,8 +341,10 @@ struct MatrixEf {
     name: String,
     /// 4 hex digits.
     fid: String,
-    /// Short EF identifier, hex `01`..`1E`.
-    sfi: String,
+    /// Short EF identifier, hex `01`..`1E`. Without one (PKCS#15 EFs,
+    /// certificate-zone.md) the EF is selected by FID before READ / UPDATE
+    /// BINARY of the current EF.
+    sfi: Option<String>,
     /// Preconditions under which READ BINARY is allowed (as in `auth`), on any interface.
     read: Vec<String>,
     /// Preconditions under which UPDATE BINARY is allowed.
@@ -382,6 +414,10 @@ fn case_from_file(file: &str, c: &CaseFile) -> Result<Case, SuiteError> {
     if steps.is_empty() {
         return Err(err("a case needs at least one step".into()));
     }
+    let mut requires = c.requires.clone();
+    if auth.is_issuer() || steps.iter().any(|s| matches!(s.action, Action::Scp03(_))) {
+        require(&mut requires, Requirement::IssuerKeys);
+    }
     Ok(Case {
         id: c.id.clone(),
         title: c.title.clone(),
@@ -391,9 +427,16 @@ fn case_from_file(file: &str, c: &CaseFile) -> Result<Case, SuiteError> {
         auth,
         steps,
         post: c.post.clone(),
-        requires: c.requires.clone(),
+        requires,
         generated: false,
     })
+}
+
+/// Adds `requirement` unless it is there.
+fn require(requires: &mut Vec<Requirement>, requirement: Requirement) {
+    if !requires.contains(&requirement) {
+        requires.push(requirement);
+    }
 }
 
 fn step_from_file(s: &StepFile) -> Result<Step, String> {
@@ -449,15 +492,27 @@ fn generated_step(
 /// Generates, for every EF, READ BINARY, UPDATE BINARY and SELECT under each
 /// authentication on each interface. Id: `PREFIX-FID-OP-AUTH-IF`, e.g.
 /// `PUB-ACC-0101-RD-CAN-CL`.
+///
+/// An EF without SFI is selected by FID (`00 A4 02 0C 02 FID`) before the
+/// READ / UPDATE BINARY of the current EF. Under an `SCP03` precondition the
+/// `df` step is left out (the precondition selected the PKCS#15
+/// application; selecting an application would end the session) and the
+/// answers are not required to be protected (error status words carry no
+/// R-MAC, scp03.md §Wrapping).
 fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
     let mut cases = Vec::new();
     for ef in &m.ef {
         let err = |msg: String| case_error(file, &format!("{}-{}", m.id_prefix, ef.fid), msg);
         let fid = hex::decode(&ef.fid).ok().filter(|f| f.len() == 2).ok_or_else(|| err("fid: 4 hex digits".into()))?;
-        let sfi = u8::from_str_radix(&ef.sfi, 16)
-            .ok()
-            .filter(|s| (1..=30).contains(s))
-            .ok_or_else(|| err("sfi: hex 01..1E".into()))?;
+        let sfi = match &ef.sfi {
+            Some(text) => Some(
+                u8::from_str_radix(text, 16)
+                    .ok()
+                    .filter(|s| (1..=30).contains(s))
+                    .ok_or_else(|| err("sfi: hex 01..1E".into()))?,
+            ),
+            None => None,
+        };
         let parse_auth = |a: &String| Auth::parse(a).ok_or_else(|| err(format!("\"{a}\": one of {AUTH_FORMS}")));
         let read: Vec<Auth> = ef.read.iter().map(parse_auth).collect::<Result<_, _>>()?;
         let update: Vec<Auth> = ef.update.iter().map(parse_auth).collect::<Result<_, _>>()?;
@@ -467,39 +522,59 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
         };
         let interfaces = m.interfaces.clone().unwrap_or_else(|| MATRIX_INTERFACES.to_vec());
         let read_interfaces = ef.read_interfaces.clone().unwrap_or_else(|| MATRIX_INTERFACES.to_vec());
+        // READ / UPDATE BINARY by SFI (P1 100sssss), or of the current EF.
+        let (p1, reference) = match sfi {
+            Some(sfi) => (0x80 | sfi, format!("SFI {sfi:02X}")),
+            None => (0x00, "by FID".to_owned()),
+        };
         for auth in &auths {
             let auth_code = auth.code();
             let sm = auth.opens_session();
+            let mut requires = m.requires.clone();
+            if auth.is_issuer() {
+                require(&mut requires, Requirement::IssuerKeys);
+            }
+            // The matrix step as generated, with the issuer session's rule on protection.
+            let step = |send: &str, sw: &[&str], tlv: &[String], data: Option<&str>, prefix: Option<&str>| {
+                generated_step(send, sm, sw, tlv, data, prefix).map(|mut step| {
+                    if auth.is_issuer() {
+                        step.response = None;
+                    }
+                    step
+                })
+            };
             for interface in &interfaces {
                 let if_code = interface.code();
                 let may_read = read.contains(auth) && read_interfaces.contains(interface);
                 let may_update = update.contains(auth);
-                let where_ = format!("{} ({}, SFI {:02X}), {}, {}", ef.name, ef.fid, sfi, auth.label(), interface.label());
-                let df = generated_step(&m.df, sm, &[SW_OK], &[], None, None).map_err(&err)?;
-                let ops: [(&str, String, Step); 3] = [
+                let where_ = format!("{} ({}, {reference}), {}, {}", ef.name, ef.fid, auth.label(), interface.label());
+                let mut before = Vec::new();
+                if !auth.is_issuer() {
+                    before.push(step(&m.df, &[SW_OK], &[], None, None).map_err(&err)?);
+                }
+                let mut before_binary = before.clone();
+                if sfi.is_none() {
+                    before_binary.push(step(&format!("00 A4 02 0C 02 {}", ef.fid), &[SW_OK], &[], Some(""), None).map_err(&err)?);
+                }
+                let read_apdu = format!("00 B0 {p1:02X} 00 00");
+                let ops: [(&str, String, &Vec<Step>, Step); 3] = [
                     (
                         "RD",
                         format!("READ BINARY {} {where_}", if may_read { "allowed" } else { "denied" }),
+                        &before_binary,
                         if may_read {
-                            generated_step(
-                                &format!("00 B0 {:02X} 00 00", 0x80 | sfi),
-                                sm,
-                                &SW_READ_OK,
-                                &[],
-                                None,
-                                ef.tag.as_deref(),
-                            )
+                            step(&read_apdu, &SW_READ_OK, &[], None, ef.tag.as_deref())
                         } else {
-                            generated_step(&format!("00 B0 {:02X} 00 00", 0x80 | sfi), sm, &[SW_DENIED], &[], Some(""), None)
+                            step(&read_apdu, &[SW_DENIED], &[], Some(""), None)
                         }
                         .map_err(&err)?,
                     ),
                     (
                         "UP",
                         format!("UPDATE BINARY {} {where_}", if may_update { "allowed" } else { "denied" }),
-                        generated_step(
-                            &format!("00 D6 {:02X} 00 01 00", 0x80 | sfi),
-                            sm,
+                        &before_binary,
+                        step(
+                            &format!("00 D6 {p1:02X} 00 01 00"),
                             &[if may_update { SW_OK } else { SW_DENIED }],
                             &[],
                             Some(""),
@@ -510,9 +585,9 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
                     (
                         "SE",
                         format!("SELECT EF with FCP (no access rule) {where_}"),
-                        generated_step(
+                        &before,
+                        step(
                             &format!("00 A4 02 04 02 {} 00", ef.fid),
-                            sm,
                             &[SW_OK],
                             &[format!("62/83 == hex:{}", hex::encode_upper(&fid))],
                             None,
@@ -521,7 +596,9 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
                         .map_err(&err)?,
                     ),
                 ];
-                for (op, title, step) in ops {
+                for (op, title, before, step) in ops {
+                    let mut steps = before.clone();
+                    steps.push(step);
                     cases.push(Case {
                         id: format!("{}-{}-{op}-{auth_code}-{if_code}", m.id_prefix, ef.fid.to_uppercase()),
                         title,
@@ -529,9 +606,9 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
                         holder: None,
                         interface: *interface,
                         auth: auth.clone(),
-                        steps: vec![df.clone(), step],
+                        steps,
                         post: Vec::new(),
-                        requires: m.requires.clone(),
+                        requires: requires.clone(),
                         generated: true,
                     });
                 }
@@ -542,7 +619,7 @@ fn expand_matrix(file: &str, m: &MatrixFile) -> Result<Vec<Case>, SuiteError> {
 }
 
 /// The suites shipped with the crate, in run order: (name, TOML text).
-pub const BUILTIN: [(&str, &str); 10] = [
+pub const BUILTIN: [(&str, &str); 12] = [
     ("codec", include_str!("../suites/codec.toml")),
     ("card-level", include_str!("../suites/card-level.toml")),
     ("household", include_str!("../suites/household.toml")),
@@ -552,6 +629,8 @@ pub const BUILTIN: [(&str, &str); 10] = [
     ("pins", include_str!("../suites/pins.toml")),
     ("eac", include_str!("../suites/eac.toml")),
     ("icao", include_str!("../suites/icao.toml")),
+    ("scp03", include_str!("../suites/scp03.toml")),
+    ("certificate", include_str!("../suites/certificate.toml")),
     ("life-cycle", include_str!("../suites/life-cycle.toml")),
 ];
 
@@ -607,6 +686,56 @@ update = []
         assert_eq!(suite.cases.len(), 1 + 18);
         assert!(suite.cases.iter().any(|c| c.id == "T-ACC-0101-RD-CAN-CL"));
         assert!(suite.cases.iter().any(|c| c.id == "T-ACC-0101-UP-NONE-CT"));
+    }
+
+    #[test]
+    fn a_matrix_without_sfi_selects_by_fid_and_scp03_keeps_its_session() {
+        let text = r#"
+[suite]
+name = "t"
+title = "t"
+zone = "certificate"
+
+[[matrix]]
+id_prefix = "T-ACC"
+clause = "certificate-zone.md"
+df = "select_aid CERTIFICATE"
+auths = ["PACE CAN", "SCP03"]
+interfaces = ["contact"]
+[[matrix.ef]]
+name = "EF.ODF"
+fid = "5031"
+read = ["PACE CAN"]
+update = []
+tag = "A8"
+"#;
+        let suite = Suite::from_toml("t.toml", text).unwrap();
+        assert_eq!(suite.cases.len(), 3 * 2);
+        let id = |id: &str| suite.cases.iter().find(|c| c.id == id).unwrap();
+        // PACE: DF, SELECT by FID, READ BINARY of the current EF, all protected.
+        let read = id("T-ACC-5031-RD-CAN-CT");
+        let sends: Vec<&str> = read.steps.iter().map(|s| s.send.as_str()).collect();
+        assert_eq!(sends, ["select_aid CERTIFICATE", "00 A4 02 0C 02 5031", "00 B0 00 00 00"]);
+        assert!(read.steps.iter().all(|s| s.secure_messaging && s.response == Some(Protection::Protected)));
+        // SCP03: no SELECT of the application (it would end the session), answers not required protected.
+        let read = id("T-ACC-5031-RD-SCP03-CT");
+        let sends: Vec<&str> = read.steps.iter().map(|s| s.send.as_str()).collect();
+        assert_eq!(sends, ["00 A4 02 0C 02 5031", "00 B0 00 00 00"]);
+        assert!(read.steps.iter().all(|s| s.secure_messaging && s.response.is_none()));
+        assert_eq!(read.requires, [Requirement::IssuerKeys]);
+        assert_eq!(id("T-ACC-5031-SE-SCP03-CT").steps.len(), 1);
+        assert_eq!(id("T-ACC-5031-UP-SCP03-CT").steps[1].send, "00 D6 00 00 01 00");
+    }
+
+    #[test]
+    fn scp03_preconditions_and_steps_imply_issuer_keys() {
+        assert_eq!(Auth::parse("SCP03").map(|a| a.code()), Some("SCP03".into()));
+        assert_eq!(Auth::parse("SCP03 SL 11").map(|a| a.label()), Some("SCP03 SL 11".into()));
+        assert_eq!(Auth::parse("SCP03 bad-mac"), None, "a negative opening is a step, not a precondition");
+        assert_eq!(Auth::parse("SCP03 SL 05"), None);
+        let text = SMALL.replace("send = \"select_aid HOUSEHOLD\"\nsw = \"9000\"", "send = \"scp03 wrong-key\"\nsw = \"6300\"");
+        let suite = Suite::from_toml("t.toml", &text).unwrap();
+        assert_eq!(suite.cases[0].requires, [Requirement::IssuerKeys]);
     }
 
     #[test]

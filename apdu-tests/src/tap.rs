@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use card_os::apdu::CommandApdu;
 use card_os::protocol::sm::Command;
 use emulator::TraceRecord;
 use emulator::trace::TraceInterface;
@@ -27,6 +28,10 @@ use crate::suite::{Interface, Tamper};
 /// DO of a protected command (ICAO 9303-11 §9.8.6.1).
 const DO8E_LEN: usize = 10;
 const MAC_LEN: usize = 8;
+/// The class of an SCP03-wrapped command, `84` (`94` for a chain link):
+/// its C-MAC is the last 8 bytes of the data field (GP Amd D §6.2.4).
+const CLA_GP_SECURED: u8 = 0x84;
+const CLA_CHAINING: u8 = 0x10;
 
 struct TapState {
     inner: Box<dyn Transport>,
@@ -84,6 +89,20 @@ fn spoil(tamper: Tamper, apdu: &[u8], previous: Option<&[u8]>) -> Result<Vec<u8>
     let refuse = |why: &str| TransportError::Emulator(format!("tamper {tamper:?}: {why}"));
     match tamper {
         Tamper::Replay => previous.map(<[u8]>::to_vec).ok_or_else(|| refuse("no earlier command to replay")),
+        Tamper::Mac | Tamper::DropMac if apdu.first().is_some_and(|cla| cla & !CLA_CHAINING == CLA_GP_SECURED) => {
+            // The card's codec keeps the length form (short / extended) the C-MAC covers.
+            let mut command = CommandApdu::parse(apdu).map_err(|_| refuse("the wrapped APDU does not parse"))?;
+            let len = command.data.len();
+            if len < MAC_LEN {
+                return Err(refuse("the wrapped command has no C-MAC"));
+            }
+            if tamper == Tamper::Mac {
+                command.data[len - 1] ^= 0x01;
+            } else {
+                command.data.truncate(len - MAC_LEN);
+            }
+            command.to_bytes().map_err(|_| refuse("the spoiled command does not encode"))
+        }
         Tamper::Mac | Tamper::DropMac => {
             let mut command = Command::parse(apdu).map_err(|_| refuse("the protected APDU does not parse"))?;
             let len = command.data.len();
@@ -165,5 +184,17 @@ mod tests {
         assert!(spoil(Tamper::Replay, apdu, None).is_err());
         assert_eq!(spoil(Tamper::Replay, apdu, Some(&[1, 2, 3, 4])).unwrap(), vec![1, 2, 3, 4]);
         assert!(spoil(Tamper::Mac, &[0x0C, 0xB0, 0x81, 0x00], None).is_err());
+    }
+
+    #[test]
+    fn scp03_commands_lose_or_spoil_their_trailing_c_mac() {
+        // 84 A4 02 0C 0A 5031 ‖ C-MAC (8): a wrapped SELECT EF.ODF.
+        let apdu = hex::decode("84A4020C0A50311122334455667788").unwrap();
+        let flipped = spoil(Tamper::Mac, &apdu, None).unwrap();
+        assert_eq!(hex::encode_upper(&flipped), "84A4020C0A50311122334455667789");
+        let dropped = spoil(Tamper::DropMac, &apdu, None).unwrap();
+        assert_eq!(hex::encode_upper(&dropped), "84A4020C025031");
+        // A chain link (94) too; a command without 8 data bytes is refused.
+        assert!(spoil(Tamper::Mac, &hex::decode("94DA44310401020304").unwrap(), None).is_err());
     }
 }

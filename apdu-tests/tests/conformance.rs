@@ -108,6 +108,46 @@ fn other_holder_and_non_eid_cards_are_not_applicable() {
 }
 
 #[test]
+fn scp03_cases_are_not_applicable_without_issuer_keys() {
+    // A card whose issuer keys the runner does not hold (a reader without --issuer-keys).
+    let factory = adult().with_issuer_keys(None);
+    let suites = builtin_suites(&["scp03".into(), "certificate".into()]).unwrap();
+    let options = RunOptions { filter: Some(apdu_tests::Glob::new("SCP-EA-00*,CERT-GEN-005,CERT-ACC-5031-RD-*")), ..RunOptions::default() };
+    let report = run(&suites, &factory, &options);
+    for r in &report.results {
+        let needs_keys = r.id.starts_with("SCP-") || r.id == "CERT-GEN-005" || r.id.ends_with("-SCP03-CT");
+        match &r.outcome {
+            Outcome::NotApplicable(why) if needs_keys => assert!(why.contains("--issuer-keys"), "{}: {why}", r.id),
+            Outcome::Pass if !needs_keys => {}
+            other => panic!("{}: {other:?}", r.id),
+        }
+    }
+    assert!(report.results.iter().any(|r| r.id == "CERT-ACC-5031-RD-SCP03-CT"));
+    // With the keys the same issuer cases pass.
+    let report = run(&suites, &adult(), &options);
+    assert!(report.passed() && report.counts().pass == report.results.len(), "{}", report.summary_table());
+}
+
+/// The middleware-compat zone (no SM): its own cases pass, the SM cases are
+/// not applicable for that reason, none fails.
+#[test]
+fn the_middleware_compat_card_passes_its_certificate_cases() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../profiles/reference/adult-middleware-compat.toml");
+    let factory = EmulatorFactory::from_profile_file(&path).expect("middleware-compat profile");
+    let suites = builtin_suites(&["scp03".into(), "certificate".into()]).unwrap();
+    let report = run(&suites, &factory, &RunOptions { jobs: 2, ..RunOptions::default() });
+    let counts = report.counts();
+    assert_eq!(counts.fail, 0, "{}", report.summary_table());
+    assert!(report.results.iter().filter(|r| r.id.starts_with("CERT-MWC-")).all(|r| r.outcome == Outcome::Pass));
+    assert!(counts.pass >= 50, "{}", report.summary_table());
+    for r in &report.results {
+        if let Outcome::NotApplicable(why) = &r.outcome {
+            assert!(why.contains("certificate_sm") || why.contains("holder adult"), "{}: {why}", r.id);
+        }
+    }
+}
+
+#[test]
 fn junit_and_json_outputs_parse() {
     let factory = adult();
     // PROBE-001 passes (with a title full of XML specials); PROBE-002 fails.

@@ -2,11 +2,12 @@
 //! injected into the lab card makes at least one case fail that passes on
 //! the conforming card. In process, on `apdu-tests/profiles/lab.toml`.
 //!
-//! A full mutation run is 16 runs of every suite (`neid conformance
+//! A full mutation run is 19 runs of every suite (`neid conformance
 //! --mutation`, minutes in a debug build); this test runs the cases of the
 //! families that target card behaviour the faults touch (PIN state machines,
 //! codec lengths, secure messaging, the MF access matrix, EAC dates and CHAT,
-//! EF.Scratch), which is still every fault against real suite cases.
+//! EF.Scratch, the certificate zone's key use and generation, SCP03 C-MAC),
+//! which is still every fault against real suite cases.
 
 use std::path::PathBuf;
 
@@ -14,7 +15,8 @@ use apdu_tests::{EmulatorFactory, Glob, RunOptions, builtin_suites, run_mutation
 use card_os::Fault;
 
 /// The case families the test runs.
-const FAMILIES: &str = "PIN-V2-*,APDU-LEN-*,SM-*,CARD-ACC-*,EAC-DATE-*,EAC-CHAT-*,LC-NVM-*";
+const FAMILIES: &str =
+    "PIN-V2-*,APDU-LEN-*,SM-*,CARD-ACC-*,EAC-DATE-*,EAC-CHAT-*,LC-NVM-*,CERT-MSE-*,CERT-CDS-*,CERT-GEN-*,SCP-MAC-*";
 
 #[test]
 fn every_fault_is_caught_by_some_case() {
@@ -36,6 +38,9 @@ fn every_fault_is_caught_by_some_case() {
     assert!(caught_by("certificate-date-not-checked").iter().any(|id| id.starts_with("EAC-DATE-")));
     assert!(caught_by("chat-not-intersected").iter().any(|id| id.starts_with("EAC-CHAT-")));
     assert!(caught_by("pin-allowed-contactless").contains(&"PIN-V2-007".to_owned()));
+    assert!(caught_by("pin2-not-required-for-signature").contains(&"CERT-CDS-001".to_owned()));
+    assert!(caught_by("issuer-session-not-required-for-generate").contains(&"CERT-GEN-001".to_owned()));
+    assert!(caught_by("scp03-mac-not-checked").contains(&"SCP-MAC-001".to_owned()));
 }
 
 #[test]
