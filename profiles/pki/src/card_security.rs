@@ -30,6 +30,7 @@ use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 
 use crate::cert::{self, SignatureCheck};
+use crate::error::build_error;
 use crate::hash::HashAlgorithm;
 use crate::init::DocumentSigner;
 use crate::{PkiError, oid};
@@ -38,10 +39,6 @@ use crate::{PkiError, oid};
 pub const ID_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.3.2.1");
 /// The DS digest and signature: SHA-384, ecdsa-with-SHA384 (P-384 DS).
 const SIGNER_DIGEST: HashAlgorithm = HashAlgorithm::Sha384;
-
-fn build_error(what: &'static str, e: impl std::fmt::Display) -> PkiError {
-    PkiError::Build { what, reason: e.to_string() }
-}
 
 fn malformed(what: &'static str) -> impl Fn(der::Error) -> PkiError {
     move |e| PkiError::malformed(format!("EF.CardSecurity {what}: {e}"))

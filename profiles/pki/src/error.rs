@@ -99,6 +99,15 @@ pub enum FieldMismatch {
     HashDiffers { field: u8 },
 }
 
+/// A certificate or structure could not be built or encoded: `what` names
+/// it, `e` says why (see [`PkiError::Build`]).
+pub(crate) fn build_error(what: &'static str, e: impl std::fmt::Display) -> PkiError {
+    PkiError::Build {
+        what,
+        reason: e.to_string(),
+    }
+}
+
 impl PkiError {
     pub(crate) fn malformed(what: impl Into<String>) -> Self {
         PkiError::Malformed { what: what.into() }

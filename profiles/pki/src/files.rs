@@ -1,19 +1,28 @@
-//! Reading certificates and keys from files: PEM (RFC 7468) or DER, with
-//! errors that name the file.
+//! Certificate and key files, with errors that name the file: reading PEM
+//! (RFC 7468) or DER; writing new files only (`create_new`, flushed),
+//! private keys readable by their owner only.
 
+use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::Path;
 
-use der::Decode;
+use der::pem::LineEnding;
+use der::{Decode, Encode};
 use p384::ecdsa::SigningKey;
-use p384::pkcs8::DecodePrivateKey;
+use p384::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use x509_cert::Certificate;
 
 use crate::PkiError;
+use crate::error::build_error;
 
 /// RFC 7468 §5 label of a certificate.
 pub(crate) const PEM_LABEL_CERTIFICATE: &str = "CERTIFICATE";
 /// RFC 7468 §10 label of a PKCS#8 private key.
 pub(crate) const PEM_LABEL_PRIVATE_KEY: &str = "PRIVATE KEY";
+
+/// Private keys are written readable by their owner only.
+#[cfg(unix)]
+const PRIVATE_KEY_MODE: u32 = 0o600;
 
 const PEM_BEGIN: &str = "-----BEGIN ";
 const PEM_END: &str = "-----END ";
@@ -99,15 +108,77 @@ pub(crate) fn certificate(path: &Path) -> Result<Certificate, PkiError> {
     }
 }
 
-/// A P-384 private key from a PKCS#8 PEM file (RFC 5208 / RFC 5915).
-pub(crate) fn p384_private_key(path: &Path) -> Result<SigningKey, PkiError> {
+/// A private key from an unencrypted PKCS#8 PEM file (RFC 5208, RFC 7468
+/// §10); `algorithm` ("P-384", "RSA") names the key in errors.
+pub(crate) fn private_key<K: DecodePrivateKey>(
+    path: &Path,
+    algorithm: &str,
+) -> Result<K, PkiError> {
     let bytes = read(path)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| malformed(path, "key file is not UTF-8 PEM text"))?;
-    SigningKey::from_pkcs8_pem(text).map_err(|e| {
+    K::from_pkcs8_pem(text).map_err(|e| {
         malformed(
             path,
-            format!("not a PKCS#8 PEM P-384 private key ({PEM_LABEL_PRIVATE_KEY}): {e}"),
+            format!("not a PKCS#8 PEM {algorithm} private key ({PEM_LABEL_PRIVATE_KEY}): {e}"),
         )
     })
+}
+
+/// A P-384 private key from a PKCS#8 PEM file (RFC 5208 / RFC 5915).
+pub(crate) fn p384_private_key(path: &Path) -> Result<SigningKey, PkiError> {
+    private_key(path, "P-384")
+}
+
+/// Options that create a file which must not exist yet (`create_new`: no
+/// overwrite even if another process raced us); `private`: mode 0600.
+pub(crate) fn new_file_options(private: bool) -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(PRIVATE_KEY_MODE);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options
+}
+
+/// Write a file that must not exist yet, flushed to disk.
+pub(crate) fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), PkiError> {
+    let mut file = new_file_options(private).open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            PkiError::AlreadyExists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            PkiError::io(path, e)
+        }
+    })?;
+    file.write_all(bytes).map_err(|e| PkiError::io(path, e))?;
+    file.sync_all().map_err(|e| PkiError::io(path, e))
+}
+
+/// A certificate twice: DER at `der_path`, PEM (`CERTIFICATE`) at `pem_path`.
+pub(crate) fn write_certificate(
+    pem_path: &Path,
+    der_path: &Path,
+    cert: &Certificate,
+) -> Result<(), PkiError> {
+    let der = cert
+        .to_der()
+        .map_err(|e| build_error("certificate DER", e))?;
+    let pem = der::pem::encode_string(PEM_LABEL_CERTIFICATE, LineEnding::LF, &der)
+        .map_err(|e| build_error("certificate PEM", e))?;
+    write_new(der_path, &der, false)?;
+    write_new(pem_path, pem.as_bytes(), false)
+}
+
+/// A private key as unencrypted PKCS#8 PEM (`PRIVATE KEY`), owner-only.
+pub(crate) fn write_private_key(path: &Path, key: &impl EncodePrivateKey) -> Result<(), PkiError> {
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| build_error("PKCS#8 private key", e))?;
+    write_new(path, pem.as_bytes(), true)
 }

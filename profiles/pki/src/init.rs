@@ -4,33 +4,25 @@
 //! Both keys are ECDSA over NIST P-384, certificates are signed with
 //! ecdsa-with-SHA384 (RFC 5758). Layout on disk: docs/spec/test-pki.md.
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use der::Encode;
-use der::pem::LineEnding;
 use p384::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p384::elliptic_curve::Generate;
-use p384::pkcs8::EncodePrivateKey;
 use rand::CryptoRng;
-use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use x509_cert::Certificate;
-use x509_cert::builder::{Builder, CertificateBuilder, Profile};
-use x509_cert::certificate::TbsCertificate;
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
-};
-use x509_cert::ext::{Extension, ToExtension};
+use x509_cert::builder::Builder;
+use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 
 use crate::PkiError;
 use crate::cert;
-use crate::files;
+use crate::cert_profile::{CertProfile, spki_of};
+use crate::error::build_error;
+use crate::files::{self, write_certificate, write_new, write_private_key};
 use crate::manifest::{Entry, MANIFEST_FILE, MANIFEST_FORMAT, Manifest};
 
 /// Subject of the test CSCA (RFC 4514 string: last RDN first).
@@ -48,9 +40,6 @@ pub const DS_VALIDITY: Duration = Duration::from_secs(DAY.as_secs() * (10 * 365 
 /// `basicConstraints` pathLenConstraint of the CSCA: it signs end-entity
 /// certificates (DS) only (ICAO 9303-12 §7.1.1.2).
 const CSCA_PATH_LEN: u8 = 0;
-/// Extensions marked critical, as ICAO 9303-12 Table 6 requires for
-/// keyUsage and basicConstraints.
-const CRITICAL: bool = true;
 
 const CSCA_CERT_PEM: &str = "csca.pem";
 const CSCA_CERT_DER: &str = "csca.der";
@@ -58,9 +47,6 @@ const CSCA_KEY: &str = "csca-key.pem";
 const DS_CERT_PEM: &str = "ds.pem";
 const DS_CERT_DER: &str = "ds.der";
 const DS_KEY: &str = "ds-key.pem";
-/// Private keys are written readable by their owner only.
-#[cfg(unix)]
-const PRIVATE_KEY_MODE: u32 = 0o600;
 
 /// The files `init` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,98 +112,10 @@ pub struct TestPki {
     pub document_signer: DocumentSigner,
 }
 
-/// Profile of the self-signed CSCA (ICAO 9303-12 §7.1.1, Table 6).
-struct CscaProfile {
-    subject: Name,
-}
-
-/// Profile of the DS certificate (ICAO 9303-12 §7.1.1, Table 6).
-struct DsProfile {
-    subject: Name,
-    issuer: Name,
-}
-
-impl Profile for CscaProfile {
-    fn get_issuer(&self, subject: &Name) -> Name {
-        subject.clone()
-    }
-
-    fn get_subject(&self) -> Name {
-        self.subject.clone()
-    }
-
-    fn build_extensions(
-        &self,
-        spk: SubjectPublicKeyInfoRef<'_>,
-        _issuer_spk: SubjectPublicKeyInfoRef<'_>,
-        tbs: &TbsCertificate,
-    ) -> x509_cert::builder::Result<Vec<Extension>> {
-        let ski = SubjectKeyIdentifier::try_from(spk)?;
-        let aki = AuthorityKeyIdentifier {
-            key_identifier: Some(ski.0.clone()),
-            ..Default::default()
-        };
-        let bc = BasicConstraints {
-            ca: true,
-            path_len_constraint: Some(CSCA_PATH_LEN),
-        };
-        let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
-        // The `extensions` argument of to_extension only matters to
-        // extensions that depend on others; none of these do.
-        let subject = tbs.subject();
-        Ok(vec![
-            (false, &aki).to_extension(subject, &[])?,
-            (false, &ski).to_extension(subject, &[])?,
-            (CRITICAL, &bc).to_extension(subject, &[])?,
-            (CRITICAL, &ku).to_extension(subject, &[])?,
-        ])
-    }
-}
-
-impl Profile for DsProfile {
-    fn get_issuer(&self, _subject: &Name) -> Name {
-        self.issuer.clone()
-    }
-
-    fn get_subject(&self) -> Name {
-        self.subject.clone()
-    }
-
-    fn build_extensions(
-        &self,
-        spk: SubjectPublicKeyInfoRef<'_>,
-        issuer_spk: SubjectPublicKeyInfoRef<'_>,
-        tbs: &TbsCertificate,
-    ) -> x509_cert::builder::Result<Vec<Extension>> {
-        // AKI = the CSCA's SKI (computed the same way from its key).
-        let aki = AuthorityKeyIdentifier {
-            key_identifier: Some(SubjectKeyIdentifier::try_from(issuer_spk)?.0),
-            ..Default::default()
-        };
-        let ski = SubjectKeyIdentifier::try_from(spk)?;
-        let ku = KeyUsage(KeyUsages::DigitalSignature.into());
-        let subject = tbs.subject();
-        Ok(vec![
-            (false, &aki).to_extension(subject, &[])?,
-            (false, &ski).to_extension(subject, &[])?,
-            (CRITICAL, &ku).to_extension(subject, &[])?,
-        ])
-    }
-}
-
-fn build_error(what: &'static str, e: impl std::fmt::Display) -> PkiError {
-    PkiError::Build {
-        what,
-        reason: e.to_string(),
-    }
-}
-
-fn spki_of(key: &VerifyingKey, what: &'static str) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
-    SubjectPublicKeyInfoOwned::from_key(key).map_err(|e| build_error(what, e))
-}
-
+/// Issue a certificate of `profile` (ICAO 9303-12 §7.1.1, Table 6), valid
+/// from now for `validity`, signed ecdsa-with-SHA384 by `issuer_key`.
 fn issue(
-    profile: impl Profile,
+    profile: CertProfile,
     serial: SerialNumber,
     validity: Duration,
     subject_key: &VerifyingKey,
@@ -225,9 +123,8 @@ fn issue(
     what: &'static str,
 ) -> Result<Certificate, PkiError> {
     let validity = Validity::from_now(validity).map_err(|e| build_error(what, e))?;
-    let builder = CertificateBuilder::new(profile, serial, validity, spki_of(subject_key, what)?)
-        .map_err(|e| build_error(what, e))?;
-    builder
+    profile
+        .builder(serial, validity, spki_of(subject_key, what)?, what)?
         .build::<_, DerSignature>(issuer_key)
         .map_err(|e| build_error(what, e))
 }
@@ -247,20 +144,22 @@ fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Generated, PkiError> {
     let csca_key = SigningKey::generate_from_rng(rng);
     let ds_key = SigningKey::generate_from_rng(rng);
 
+    // The CSCA is self-signed (ICAO 9303-12 §7.1.1).
     let csca = issue(
-        CscaProfile {
-            subject: csca_name.clone(),
-        },
+        CertProfile::ca(csca_name.clone(), None, CSCA_PATH_LEN),
         SerialNumber::generate(rng),
         CSCA_VALIDITY,
         csca_key.verifying_key(),
         &csca_key,
         "CSCA certificate",
     )?;
+    // The DS certificate has no basicConstraints (ICAO 9303-12 Table 6).
     let ds = issue(
-        DsProfile {
+        CertProfile {
             subject: ds_name,
-            issuer: csca_name,
+            issuer: Some(csca_name),
+            basic_constraints: None,
+            key_usage: KeyUsage(KeyUsages::DigitalSignature.into()),
         },
         SerialNumber::generate(rng),
         DS_VALIDITY,
@@ -374,46 +273,4 @@ pub fn load(dir: &Path) -> Result<TestPki, PkiError> {
 pub(crate) fn manifest_csca(dir: &Path) -> Result<Certificate, PkiError> {
     let manifest = Manifest::read(dir)?;
     files::certificate(&dir.join(&manifest.csca.certificate_pem))
-}
-
-fn write_certificate(pem_path: &Path, der_path: &Path, cert: &Certificate) -> Result<(), PkiError> {
-    let der = cert
-        .to_der()
-        .map_err(|e| build_error("certificate DER", e))?;
-    let pem = der::pem::encode_string(files::PEM_LABEL_CERTIFICATE, LineEnding::LF, &der)
-        .map_err(|e| build_error("certificate PEM", e))?;
-    write_new(der_path, &der, false)?;
-    write_new(pem_path, pem.as_bytes(), false)
-}
-
-fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), PkiError> {
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| build_error("PKCS#8 private key", e))?;
-    write_new(path, pem.as_bytes(), true)
-}
-
-/// Write a file that must not exist yet (`create_new`: no overwrite even if
-/// another process raced us), flushed to disk.
-fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), PkiError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(PRIVATE_KEY_MODE);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            PkiError::AlreadyExists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            PkiError::io(path, e)
-        }
-    })?;
-    file.write_all(bytes).map_err(|e| PkiError::io(path, e))?;
-    file.sync_all().map_err(|e| PkiError::io(path, e))
 }

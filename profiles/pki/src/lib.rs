@@ -18,6 +18,7 @@
 
 mod card_security;
 mod cert;
+mod cert_profile;
 pub mod citizen;
 pub mod cv;
 mod error;
@@ -31,6 +32,8 @@ mod master_list;
 mod oid;
 mod security_object;
 mod signature;
+#[cfg(test)]
+mod test_keys;
 mod trust;
 
 pub use card_security::{ID_SECURITY_OBJECT, management_key, sign_card_security, verify_card_security};

@@ -39,6 +39,7 @@ use x509_cert::ext::pkix::{KeyUsages, SubjectKeyIdentifier};
 use crate::cert;
 use crate::signature::{self, SignatureCheck};
 use crate::hash::HashAlgorithm;
+use crate::error::build_error;
 use crate::init::DocumentSigner;
 use crate::lds::{self, DataGroupHash, LdsSecurityObject};
 use crate::{FieldMismatch, PkiError, oid};
@@ -60,13 +61,6 @@ const SIGNER_INFO_VERSION_SKI: CmsVersion = CmsVersion::V3;
 /// The document signer's CMS digest and signature: SHA-384 and
 /// ecdsa-with-SHA384 over P-384 (ICAO 9303-12 §5.2 and RFC 5758 §3.2).
 const SIGNER_DIGEST: HashAlgorithm = HashAlgorithm::Sha384;
-
-fn build_error(what: &'static str, e: impl std::fmt::Display) -> PkiError {
-    PkiError::Build {
-        what,
-        reason: e.to_string(),
-    }
-}
 
 /// Sign a zone security object and return it as EF.SOD stores it:
 /// `77 L ContentInfo` (use [`content_info_of`] for the bare ContentInfo,

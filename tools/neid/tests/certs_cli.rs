@@ -3,9 +3,12 @@
 //! issued at personalization). Signatures are checked, and cryptograms made,
 //! with the public keys `certs list --json` prints.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{neid_in_temp_dir as neid, text, workspace};
 use p384::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::pkcs8::DecodePublicKey;
 use sha2::Digest;
@@ -14,22 +17,31 @@ const CAN: &str = "012345";
 const PIN2: &str = "13572468";
 
 fn profile(name: &str) -> String {
-    let path: PathBuf =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles/reference").join(format!("{name}.toml"));
+    let path = workspace().join("profiles/reference").join(format!("{name}.toml"));
     path.to_str().expect("UTF-8 path").to_owned()
 }
 
-fn neid(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neid"))
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the neid binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `neid COMMAND --emulator adult --can CAN --pin2 PIN2 --key KEY --in INPUT
+/// --out OUTPUT EXTRA…`: what `sign` and `decrypt` share.
+fn with_adult_key(command: &str, key: &str, input: &Path, output: &Path, extra: &[&str]) -> Output {
+    let adult = profile("adult");
+    let mut args = vec![
+        command,
+        "--emulator",
+        &adult,
+        "--can",
+        CAN,
+        "--pin2",
+        PIN2,
+        "--key",
+        key,
+        "--in",
+        input.to_str().expect("UTF-8 path"),
+        "--out",
+        output.to_str().expect("UTF-8 path"),
+    ];
+    args.extend(extra);
+    neid(&args)
 }
 
 fn list(profile_name: &str, can: Option<&str>) -> serde_json::Value {
@@ -89,28 +101,10 @@ fn sign_writes_signatures_that_verify() {
     let dir = tempfile::tempdir().unwrap();
     let message = dir.path().join("message.txt");
     std::fs::write(&message, b"signed with neid").unwrap();
-    let adult = profile("adult");
     let sign = |key: &str, mechanism: Option<&str>| -> Vec<u8> {
         let out_path = dir.path().join(format!("{key}.sig"));
-        let mut args = vec![
-            "sign",
-            "--emulator",
-            &adult,
-            "--can",
-            CAN,
-            "--pin2",
-            PIN2,
-            "--key",
-            key,
-            "--in",
-            message.to_str().unwrap(),
-            "--out",
-            out_path.to_str().unwrap(),
-        ];
-        if let Some(m) = mechanism {
-            args.extend(["--mechanism", m]);
-        }
-        let out = neid(&args);
+        let extra = mechanism.map(|m| vec!["--mechanism", m]).unwrap_or_default();
+        let out = with_adult_key("sign", key, &message, &out_path, &extra);
         assert!(out.status.success(), "{key}: {}", text(&out.stderr));
         std::fs::read(out_path).unwrap()
     };
@@ -131,7 +125,6 @@ fn decrypt_returns_what_the_public_key_encrypted() {
     let json = list("adult", Some(CAN));
     let key = rsa::PublicKey::from_public_key_der(&spki(&json, "enc")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let adult = profile("adult");
     let mut rng = rand::rng();
     for (oaep, cryptogram) in [
         ("none", key.encrypt(&mut rng, rsa::Pkcs1v15Encrypt, b"session key one").unwrap()),
@@ -140,23 +133,7 @@ fn decrypt_returns_what_the_public_key_encrypted() {
         let ct = dir.path().join(format!("{oaep}.ct"));
         let pt = dir.path().join(format!("{oaep}.pt"));
         std::fs::write(&ct, &cryptogram).unwrap();
-        let out = neid(&[
-            "decrypt",
-            "--emulator",
-            &adult,
-            "--can",
-            CAN,
-            "--pin2",
-            PIN2,
-            "--key",
-            "enc",
-            "--in",
-            ct.to_str().unwrap(),
-            "--out",
-            pt.to_str().unwrap(),
-            "--oaep",
-            oaep,
-        ]);
+        let out = with_adult_key("decrypt", "enc", &ct, &pt, &["--oaep", oaep]);
         assert!(out.status.success(), "{oaep}: {}", text(&out.stderr));
         assert_eq!(std::fs::read(&pt).unwrap(), b"session key one", "{oaep}");
     }

@@ -25,13 +25,20 @@ impl Module {
         Ok(card_key)
     }
 
-    fn no_active_operation(&self, handle: CK_SESSION_HANDLE) -> Result<(), CK_RV> {
+    /// The card key an operation starts with (C_SignInit, C_DecryptInit),
+    /// if no other operation is active: the card has one security
+    /// environment, so one operation at a time.
+    fn operation_key(
+        &mut self,
+        handle: CK_SESSION_HANDLE,
+        key: CK_OBJECT_HANDLE,
+        usage: CK_ATTRIBUTE_TYPE,
+    ) -> Result<CardKey, CK_RV> {
         let session = self.session(handle)?;
         if session.sign.is_some() || session.decrypt.is_some() {
-            // The card has one security environment: one operation at a time.
             return Err(CKR_OPERATION_ACTIVE);
         }
-        Ok(())
+        self.card_key(handle, key, usage)
     }
 
     pub fn sign_init(
@@ -40,8 +47,7 @@ impl Module {
         mechanism: &Mechanism,
         key: CK_OBJECT_HANDLE,
     ) -> Result<(), CK_RV> {
-        self.no_active_operation(handle)?;
-        let card_key = self.card_key(handle, key, CKA_SIGN)?;
+        let card_key = self.operation_key(handle, key, CKA_SIGN)?;
         let plan = SignPlan::new(mechanism, &card_key.public)?;
         let op = SignOp {
             key_ref: card_key.key_ref,
@@ -124,8 +130,7 @@ impl Module {
         mechanism: &Mechanism,
         key: CK_OBJECT_HANDLE,
     ) -> Result<(), CK_RV> {
-        self.no_active_operation(handle)?;
-        let card_key = self.card_key(handle, key, CKA_DECRYPT)?;
+        let card_key = self.operation_key(handle, key, CKA_DECRYPT)?;
         let card_mechanism = mechanism::decipher_mechanism(mechanism, &card_key.public)?;
         let op = DecryptOp {
             key_ref: card_key.key_ref,

@@ -8,21 +8,17 @@ use rand::CryptoRng;
 use rsa::pkcs1v15::{Signature, SigningKey};
 use rsa::signature::Keypair;
 use sha2::Sha256;
-use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use x509_cert::Certificate;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
-use x509_cert::certificate::TbsCertificate;
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
-};
-use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 use super::CitizenCa;
 use crate::PkiError;
+use crate::cert_profile::{CertProfile, spki_of};
+use crate::error::build_error;
 
 /// Subject of the citizen root CA (RFC 4514 string: last RDN first).
 pub const ROOT_SUBJECT: &str = "CN=neid Test Citizen Root CA,O=neid test,C=TW";
@@ -40,66 +36,12 @@ pub const INTERMEDIATE_VALIDITY_YEARS: u16 = 20;
 /// the citizen CA.
 const ROOT_PATH_LEN: u8 = 1;
 const INTERMEDIATE_PATH_LEN: u8 = 0;
-/// keyUsage and basicConstraints of a CA are critical (RFC 5280 §4.2.1.3,
-/// §4.2.1.9).
-const CRITICAL: bool = true;
 
 /// A freshly generated citizen CA, with the root's private key (which
 /// [`super::init`] writes and the issuer does not need).
 pub(crate) struct Generated {
     pub ca: CitizenCa,
     pub root_key: SigningKey<Sha256>,
-}
-
-/// Profile of a CA certificate: the root (self-issued) or the citizen CA.
-struct CaProfile {
-    subject: Name,
-    /// `None`: self-issued.
-    issuer: Option<Name>,
-    path_len: u8,
-}
-
-impl BuilderProfile for CaProfile {
-    fn get_issuer(&self, subject: &Name) -> Name {
-        self.issuer.clone().unwrap_or_else(|| subject.clone())
-    }
-
-    fn get_subject(&self) -> Name {
-        self.subject.clone()
-    }
-
-    fn build_extensions(
-        &self,
-        spk: SubjectPublicKeyInfoRef<'_>,
-        issuer_spk: SubjectPublicKeyInfoRef<'_>,
-        tbs: &TbsCertificate,
-    ) -> x509_cert::builder::Result<Vec<Extension>> {
-        // RFC 5280 §4.2.1.2 method 1 (SHA-1 of the key), for both identifiers.
-        let ski = SubjectKeyIdentifier::try_from(spk)?;
-        let aki = AuthorityKeyIdentifier {
-            key_identifier: Some(SubjectKeyIdentifier::try_from(issuer_spk)?.0),
-            ..Default::default()
-        };
-        let bc = BasicConstraints {
-            ca: true,
-            path_len_constraint: Some(self.path_len),
-        };
-        let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
-        let subject = tbs.subject();
-        Ok(vec![
-            (false, &aki).to_extension(subject, &[])?,
-            (false, &ski).to_extension(subject, &[])?,
-            (CRITICAL, &bc).to_extension(subject, &[])?,
-            (CRITICAL, &ku).to_extension(subject, &[])?,
-        ])
-    }
-}
-
-pub(crate) fn build_error(what: &'static str, e: impl std::fmt::Display) -> PkiError {
-    PkiError::Build {
-        what,
-        reason: e.to_string(),
-    }
 }
 
 /// 1 January of `first_year`, 00:00:00 UTC, to 31 December `years` later
@@ -113,11 +55,21 @@ fn calendar_years(first_year: u16, years: u16, what: &'static str) -> Result<Val
     Ok(Validity::new(Time::from(from), Time::from(to)))
 }
 
-pub(crate) fn spki_of(
+/// A fresh RSA key of [`RSA_MODULUS_BITS`] that signs with
+/// RSASSA-PKCS1-v1_5 and SHA-256.
+fn rsa_key<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    what: &'static str,
+) -> Result<SigningKey<Sha256>, PkiError> {
+    SigningKey::<Sha256>::random(rng, RSA_MODULUS_BITS).map_err(|e| build_error(what, e))
+}
+
+/// The SubjectPublicKeyInfo of an RSA signing key (rsaEncryption, RFC 3279 §2.3.1).
+pub(crate) fn rsa_spki_of(
     key: &SigningKey<Sha256>,
     what: &'static str,
-) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
-    SubjectPublicKeyInfoOwned::from_key(&key.verifying_key()).map_err(|e| build_error(what, e))
+) -> Result<spki::SubjectPublicKeyInfoOwned, PkiError> {
+    spki_of(&key.verifying_key(), what)
 }
 
 /// Sign `builder` with `signer` (RSASSA-PKCS1-v1_5 with SHA-256; `rng`
@@ -140,37 +92,25 @@ pub(crate) fn generate<R: CryptoRng + ?Sized>(
     let root_name = Name::from_str(ROOT_SUBJECT).map_err(|e| build_error("root CA subject", e))?;
     let ca_name =
         Name::from_str(INTERMEDIATE_SUBJECT).map_err(|e| build_error("citizen CA subject", e))?;
-    let root_key = SigningKey::<Sha256>::random(rng, RSA_MODULUS_BITS)
-        .map_err(|e| build_error("root CA key", e))?;
-    let ca_key = SigningKey::<Sha256>::random(rng, RSA_MODULUS_BITS)
-        .map_err(|e| build_error("citizen CA key", e))?;
+    let root_key = rsa_key(rng, "root CA key")?;
+    let ca_key = rsa_key(rng, "citizen CA key")?;
 
     let what = "root CA certificate";
-    let builder = CertificateBuilder::new(
-        CaProfile {
-            subject: root_name.clone(),
-            issuer: None,
-            path_len: ROOT_PATH_LEN,
-        },
+    let builder = CertProfile::ca(root_name.clone(), None, ROOT_PATH_LEN).builder(
         SerialNumber::generate(rng),
         calendar_years(first_year, ROOT_VALIDITY_YEARS, what)?,
-        spki_of(&root_key, what)?,
-    )
-    .map_err(|e| build_error(what, e))?;
+        rsa_spki_of(&root_key, what)?,
+        what,
+    )?;
     let root = sign(builder, &root_key, rng, what)?;
 
     let what = "citizen CA certificate";
-    let builder = CertificateBuilder::new(
-        CaProfile {
-            subject: ca_name,
-            issuer: Some(root_name),
-            path_len: INTERMEDIATE_PATH_LEN,
-        },
+    let builder = CertProfile::ca(ca_name, Some(root_name), INTERMEDIATE_PATH_LEN).builder(
         SerialNumber::generate(rng),
         calendar_years(first_year, INTERMEDIATE_VALIDITY_YEARS, what)?,
-        spki_of(&ca_key, what)?,
-    )
-    .map_err(|e| build_error(what, e))?;
+        rsa_spki_of(&ca_key, what)?,
+        what,
+    )?;
     let intermediate = sign(builder, &root_key, rng, what)?;
 
     Ok(Generated {

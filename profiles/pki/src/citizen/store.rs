@@ -2,21 +2,16 @@
 //! names in one directory, certificates as PEM (RFC 7468 `CERTIFICATE`) and
 //! DER, private keys as unencrypted PKCS#8 PEM (RFC 5208, `PRIVATE KEY`).
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use der::Encode;
-use der::pem::LineEnding;
 use rand::CryptoRng;
 use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::Sha256;
-use x509_cert::Certificate;
 
 use super::CitizenCa;
-use super::generate::{build_error, generate, spki_of};
-use crate::{PkiError, cert, files};
+use super::generate::{generate, rsa_spki_of};
+use crate::files::{self, write_certificate, write_private_key};
+use crate::{PkiError, cert};
 
 pub const ROOT_CERT_PEM: &str = "root.pem";
 pub const ROOT_CERT_DER: &str = "root.der";
@@ -24,10 +19,6 @@ pub const ROOT_KEY: &str = "root-key.pem";
 pub const INTERMEDIATE_CERT_PEM: &str = "citizen-ca.pem";
 pub const INTERMEDIATE_CERT_DER: &str = "citizen-ca.der";
 pub const INTERMEDIATE_KEY: &str = "citizen-ca-key.pem";
-
-/// Private keys are written readable by their owner only.
-#[cfg(unix)]
-const PRIVATE_KEY_MODE: u32 = 0o600;
 
 /// The files [`init`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,9 +95,9 @@ pub fn load(dir: &Path) -> Result<CitizenCa, PkiError> {
     let paths = CitizenCaPaths::in_dir(dir);
     let root = files::certificate(&paths.root_certificate_pem)?;
     let intermediate = files::certificate(&paths.intermediate_certificate_pem)?;
-    let key = rsa_private_key(&paths.intermediate_private_key)?;
+    let key: SigningKey<Sha256> = files::private_key(&paths.intermediate_private_key, "RSA")?;
     let certified = intermediate.tbs_certificate().subject_public_key_info();
-    if *certified != spki_of(&key, "citizen CA public key")? {
+    if *certified != rsa_spki_of(&key, "citizen CA public key")? {
         return Err(PkiError::ChainBroken {
             reason: format!(
                 "{}: private key does not belong to certificate '{}'",
@@ -123,62 +114,4 @@ pub fn load(dir: &Path) -> Result<CitizenCa, PkiError> {
         intermediate,
         key,
     })
-}
-
-fn rsa_private_key(path: &Path) -> Result<SigningKey<Sha256>, PkiError> {
-    let bytes = files::read(path)?;
-    let malformed = |reason: String| PkiError::MalformedFile {
-        path: path.to_owned(),
-        reason,
-    };
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| malformed("key file is not UTF-8 PEM text".to_owned()))?;
-    let key = rsa::PrivateKey::from_pkcs8_pem(text).map_err(|e| {
-        malformed(format!(
-            "not a PKCS#8 PEM RSA private key (PRIVATE KEY): {e}"
-        ))
-    })?;
-    Ok(SigningKey::new(key))
-}
-
-fn write_certificate(pem_path: &Path, der_path: &Path, cert: &Certificate) -> Result<(), PkiError> {
-    let der = cert
-        .to_der()
-        .map_err(|e| build_error("certificate DER", e))?;
-    let pem = der::pem::encode_string("CERTIFICATE", LineEnding::LF, &der)
-        .map_err(|e| build_error("certificate PEM", e))?;
-    write_new(der_path, &der, false)?;
-    write_new(pem_path, pem.as_bytes(), false)
-}
-
-fn write_private_key(path: &Path, key: &SigningKey<Sha256>) -> Result<(), PkiError> {
-    let private: &rsa::PrivateKey = key.as_ref();
-    let pem = private
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| build_error("PKCS#8 private key", e))?;
-    write_new(path, pem.as_bytes(), true)
-}
-
-/// Write a file that must not exist yet (`create_new`), flushed to disk.
-fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), PkiError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(PRIVATE_KEY_MODE);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            PkiError::AlreadyExists {
-                path: path.to_owned(),
-            }
-        } else {
-            PkiError::io(path, e)
-        }
-    })?;
-    file.write_all(bytes).map_err(|e| PkiError::io(path, e))?;
-    file.sync_all().map_err(|e| PkiError::io(path, e))
 }

@@ -10,7 +10,7 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
 use super::*;
-use crate::{PkiError, cert};
+use crate::{PkiError, cert, test_keys};
 
 /// One CA for the whole test binary: RSA key generation is the slow part.
 fn ca() -> &'static CitizenCa {
@@ -41,20 +41,11 @@ fn first_period() -> CertificatePeriod {
 
 /// An RSA-2048 public key as the card would answer it (modulus, exponent).
 fn rsa_key() -> (Vec<u8>, Vec<u8>) {
-    use rsa::traits::PublicKeyParts;
-    let key = rsa::PrivateKey::new(&mut StdRng::seed_from_u64(2), RSA_MODULUS_BITS)
-        .unwrap_or_else(|e| panic!("{e}"));
-    (
-        key.n().to_be_bytes().to_vec(),
-        key.e().to_be_bytes().to_vec(),
-    )
+    test_keys::rsa_public_key(2)
 }
 
 fn p384_point() -> Vec<u8> {
-    use p384::elliptic_curve::Generate;
-    use p384::elliptic_curve::sec1::ToSec1Point;
-    let secret = p384::SecretKey::generate_from_rng(&mut StdRng::seed_from_u64(3));
-    secret.public_key().to_sec1_point(false).as_bytes().to_vec()
+    test_keys::p384_point(3)
 }
 
 fn key_usage(cert: &Certificate) -> (bool, KeyUsage) {

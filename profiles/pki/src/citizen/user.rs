@@ -8,23 +8,19 @@ use profiles::{CertificatePeriod, Date};
 use rand::CryptoRng;
 use rsa::traits::PublicKeyParts;
 use sha2::{Digest, Sha256};
-use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
-use x509_cert::builder::CertificateBuilder;
-use x509_cert::builder::profile::BuilderProfile;
-use x509_cert::certificate::TbsCertificate;
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
-};
-use x509_cert::ext::{Extension, ToExtension};
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 use super::CitizenCa;
-use super::generate::{build_error, sign};
+use super::generate::{RSA_MODULUS_BITS, sign};
 use crate::PkiError;
+use crate::cert_profile::{CertProfile, NOT_CRITICAL, spki_of};
+use crate::error::build_error;
 
 /// X.520 attribute types of the subject (RFC 4519 §2).
 const ID_AT_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
@@ -38,9 +34,9 @@ const ID_DIGITS_IN_SUBJECT: usize = 4;
 /// positive INTEGER, RFC 5280 §4.1.2.2).
 pub const SERIAL_LEN: usize = 16;
 const SERIAL_TOP_BIT: u8 = 0x80;
-/// RSA keys on the card have a 2048-bit modulus; EC keys are P-384 points,
-/// uncompressed (SEC 1 §2.3.3: `04 ‖ X ‖ Y`).
-const RSA_MODULUS_BYTES: usize = 256;
+/// RSA keys on the card have a 2048-bit modulus, as the CA's; EC keys are
+/// P-384 points, uncompressed (SEC 1 §2.3.3: `04 ‖ X ‖ Y`).
+const RSA_MODULUS_BYTES: usize = RSA_MODULUS_BITS / 8;
 const SEC1_UNCOMPRESSED: u8 = 0x04;
 const P384_UNCOMPRESSED_LEN: usize = 97;
 
@@ -166,7 +162,7 @@ pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Result<SubjectPublicKeyInfoO
             key.size()
         )));
     }
-    spki_from(&key)
+    spki_of(&key, "SubjectPublicKeyInfo")
 }
 
 /// The SubjectPublicKeyInfo of a P-384 key from its uncompressed point
@@ -181,15 +177,7 @@ pub fn p384_spki(point: &[u8]) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
     }
     let key = p384::PublicKey::from_sec1_bytes(point)
         .map_err(|_| PkiError::malformed("P-384 public key: not a point on the curve"))?;
-    spki_from(&key)
-}
-
-fn spki_from(key: &impl EncodePublicKey) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
-    let der = key
-        .to_public_key_der()
-        .map_err(|e| build_error("SubjectPublicKeyInfo", e))?;
-    SubjectPublicKeyInfoOwned::from_der(der.as_bytes())
-        .map_err(|e| build_error("SubjectPublicKeyInfo", e))
+    spki_of(&key, "SubjectPublicKeyInfo")
 }
 
 /// `C = TW, serialNumber = <last 4 digits of the ID number>, CN = <name_en>`
@@ -236,48 +224,6 @@ fn subject_name(holder: &Holder) -> Result<Name, PkiError> {
     Name::from_der(&der).map_err(|e| build_error("subject", e))
 }
 
-/// Profile of a user certificate.
-struct UserProfile {
-    subject: Name,
-    issuer: Name,
-    usage: KeyUsage,
-}
-
-impl BuilderProfile for UserProfile {
-    fn get_issuer(&self, _subject: &Name) -> Name {
-        self.issuer.clone()
-    }
-
-    fn get_subject(&self) -> Name {
-        self.subject.clone()
-    }
-
-    fn build_extensions(
-        &self,
-        spk: SubjectPublicKeyInfoRef<'_>,
-        issuer_spk: SubjectPublicKeyInfoRef<'_>,
-        tbs: &TbsCertificate,
-    ) -> x509_cert::builder::Result<Vec<Extension>> {
-        let aki = AuthorityKeyIdentifier {
-            key_identifier: Some(SubjectKeyIdentifier::try_from(issuer_spk)?.0),
-            ..Default::default()
-        };
-        let ski = SubjectKeyIdentifier::try_from(spk)?;
-        let bc = BasicConstraints {
-            ca: false,
-            path_len_constraint: None,
-        };
-        let subject = tbs.subject();
-        Ok(vec![
-            (false, &aki).to_extension(subject, &[])?,
-            (false, &ski).to_extension(subject, &[])?,
-            (false, &bc).to_extension(subject, &[])?,
-            // keyUsage is critical (certificate-zone.md §Issuance).
-            (true, &self.usage).to_extension(subject, &[])?,
-        ])
-    }
-}
-
 impl CitizenCa {
     /// Issue the user certificate `request` with the citizen CA's key
     /// (sha256WithRSAEncryption). `rng` only blinds the RSA operation: the
@@ -293,18 +239,26 @@ impl CitizenCa {
             request.key.key_ref(),
             request.period.not_before,
         );
-        let profile = UserProfile {
+        // basicConstraints cA FALSE, not critical; keyUsage critical
+        // (certificate-zone.md §Issuance).
+        let profile = CertProfile {
             subject: subject_name(request.holder)?,
-            issuer: self.intermediate.tbs_certificate().subject().clone(),
-            usage: request.key.key_usage(),
+            issuer: Some(self.intermediate.tbs_certificate().subject().clone()),
+            basic_constraints: Some((
+                NOT_CRITICAL,
+                BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
+                },
+            )),
+            key_usage: request.key.key_usage(),
         };
-        let builder = CertificateBuilder::new(
-            profile,
+        let builder = profile.builder(
             SerialNumber::new(&serial).map_err(|e| build_error(what, e))?,
             period_validity(request.period)?,
             request.public_key.clone(),
-        )
-        .map_err(|e| build_error(what, e))?;
+            what,
+        )?;
         sign(builder, &self.key, rng, what)
     }
 }

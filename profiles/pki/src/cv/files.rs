@@ -1,7 +1,6 @@
 //! File names and careful writes of the CV test PKI directories: new files
 //! with `create_new`, flushed; private keys readable by the owner only.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::error::CvPkiError;
 use super::keys;
+use crate::files::new_file_options;
 
 pub const CV_CERTIFICATE_EXTENSION: &str = "cvcert";
 pub const CVCA_CERTIFICATE: &str = "cvca.cvcert";
@@ -20,8 +20,6 @@ pub const DV_KEY: &str = "dv-key.pem";
 pub const TERMINAL_CERTIFICATE: &str = "terminal.cvcert";
 pub const TERMINAL_KEY: &str = "terminal-key.pem";
 const LINK_PREFIX: &str = "link-";
-#[cfg(unix)]
-const PRIVATE_KEY_MODE: u32 = 0o600;
 
 pub(crate) fn link_name(chr: &str) -> String {
     format!("{LINK_PREFIX}{chr}.{CV_CERTIFICATE_EXTENSION}")
@@ -47,21 +45,8 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), CvPkiError> {
     std::fs::create_dir_all(dir).map_err(|e| CvPkiError::io(dir, e))
 }
 
-fn open_options(private: bool) -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(PRIVATE_KEY_MODE);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    options
-}
-
 pub(crate) fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), CvPkiError> {
-    let mut file = open_options(private)
+    let mut file = new_file_options(private)
         .open(path)
         .map_err(|e| CvPkiError::io(path, e))?;
     file.write_all(bytes).map_err(|e| CvPkiError::io(path, e))?;

@@ -15,12 +15,12 @@ use card_os::protocol::tlv;
 use der::{Decode, Encode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rsa::traits::PublicKeyParts;
 use x509_cert::Certificate;
 
 use super::*;
 use crate::cert;
 use crate::citizen::period_validity;
+use crate::test_keys::{p384_point, rsa_public_key};
 
 const SW_OK: u16 = 0x9000;
 const SW_NOT_FOUND: u16 = 0x6A88;
@@ -47,21 +47,7 @@ fn ca() -> &'static CitizenCa {
 
 fn rsa_key() -> &'static (Vec<u8>, Vec<u8>) {
     static KEY: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
-    KEY.get_or_init(|| {
-        let key = rsa::PrivateKey::new(&mut StdRng::seed_from_u64(12), 2048)
-            .unwrap_or_else(|e| panic!("{e}"));
-        (
-            key.n().to_be_bytes().to_vec(),
-            key.e().to_be_bytes().to_vec(),
-        )
-    })
-}
-
-fn ec_point(seed: u64) -> Vec<u8> {
-    use p384::elliptic_curve::Generate;
-    use p384::elliptic_curve::sec1::ToSec1Point;
-    let secret = p384::SecretKey::generate_from_rng(&mut StdRng::seed_from_u64(seed));
-    secret.public_key().to_sec1_point(false).as_bytes().to_vec()
+    KEY.get_or_init(|| rsa_public_key(12))
 }
 
 fn reference_profile(name: &str) -> profiles::Profile {
@@ -176,7 +162,7 @@ impl MockCard {
                         body.extend_from_slice(&tlv::build(0x82, e));
                         body
                     }
-                    0x03..=0x05 => tlv::build(0x86, &ec_point(u64::from(cmd.p2))),
+                    0x03..=0x05 => tlv::build(0x86, &p384_point(u64::from(cmd.p2))),
                     _ => return (Vec::new(), SW_NOT_FOUND),
                 };
                 let answer = tlv::build(0x7F49, &body);
@@ -534,7 +520,7 @@ fn public_key_answers_are_checked() {
     assert!(rsa.spki().is_ok());
     assert!(parse_public_key(&tlv::build(0x7F4A, &body)).is_err());
     assert!(parse_public_key(&tlv::build(0x7F49, &tlv::build(0x81, n))).is_err());
-    let ec = parse_public_key(&tlv::build(0x7F49, &tlv::build(0x86, &ec_point(3))))
+    let ec = parse_public_key(&tlv::build(0x7F49, &tlv::build(0x86, &p384_point(3))))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ec.algorithm(), "ECC P-384");
     assert!(parse_public_key(&[0x7F, 0x49, 0x05, 0x86]).is_err());

@@ -1,6 +1,7 @@
 //! Helpers of the end-to-end tests through the real PC/SC stack: pcscd +
 //! vsmartcard's vpcd driver + `neid emulate` as the card + `neid` as the
-//! terminal (`pcsc_e2e.rs`, `pcsc_eac_e2e.rs`).
+//! terminal (`pcsc_e2e.rs`, `pcsc_eac_e2e.rs`); the `neid` runners also
+//! serve the CLI tests against the in-process emulator (`certs_cli.rs`).
 //!
 //! pcscd comes from `neid-testbed` (one mechanism for every test and bench):
 //! a pcscd that is already running is reused and never stopped; whatever a
@@ -88,6 +89,14 @@ pub fn neid() -> Command {
 pub fn neid_run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     let mut command = neid();
     command.args(args);
+    run(command)
+}
+
+/// `neid ARGS…` run from the temporary directory (nothing may depend on the
+/// current directory), to completion (see [`run`]).
+pub fn neid_in_temp_dir<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    let mut command = neid();
+    command.args(args).current_dir(std::env::temp_dir());
     run(command)
 }
 

@@ -5,6 +5,11 @@
 use card_os::protocol::sm::Command;
 
 use super::mechanism::KeySlot;
+use crate::card::{CLA_PLAIN, INS_SELECT};
+use crate::icao::active::INS_INTERNAL_AUTHENTICATE;
+use crate::pace::INS_MSE;
+/// PIN2's reference, P2 of VERIFY (the PIN module's, docs/spec/pins.md).
+pub use crate::pin::REF_PIN2;
 
 /// PKCS#15 application identifier: RID `A000000063` ‖ "PKCS-15" (ISO 7816-15 §8.2).
 pub const AID: [u8; 12] = [0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35];
@@ -12,15 +17,12 @@ pub const AID: [u8; 12] = [0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53,
 pub const FID_ODF: u16 = 0x5031;
 pub const FID_TOKEN_INFO: u16 = 0x5032;
 
-const CLA_PLAIN: u8 = 0x00;
 /// b5 of CLA: command chaining, more parts follow (ISO 7816-4 §5.4.1).
 const CLA_CHAINING: u8 = 0x10;
-const INS_SELECT: u8 = 0xA4;
 /// SELECT P1 `02`: EF under the current DF by FID; P2 `0C`: no response data (ISO 7816-4 tables 39, 40).
 const SELECT_P1_EF_UNDER_DF: u8 = 0x02;
 const SELECT_P2_NO_DATA: u8 = 0x0C;
 /// MSE (ISO 7816-4 §11.5.11): P1 `41` = SET for computation/decipherment/internal auth.
-const INS_MSE: u8 = 0x22;
 const MSE_P1_SET_COMPUTE: u8 = 0x41;
 /// Control reference templates: DST (signature) and CT (confidentiality).
 const MSE_P2_DST: u8 = 0xB6;
@@ -38,8 +40,7 @@ const PSO_DECIPHER_P1: u8 = 0x80;
 const PSO_DECIPHER_P2: u8 = 0x86;
 /// First data byte of PSO:DECIPHER: padding indicator `00` (ISO 7816-8 §5.9, no further indication).
 pub const DECIPHER_PADDING_INDICATOR: u8 = 0x00;
-/// INTERNAL AUTHENTICATE (ISO 7816-4 §11.5.2); P2 b8 = 1: specific key reference in b5-b1.
-const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
+/// INTERNAL AUTHENTICATE (ISO 7816-4 §11.5.2) P2 b8 = 1: specific key reference in b5-b1.
 const P2_SPECIFIC_KEY: u8 = 0x80;
 /// GENERATE ASYMMETRIC KEY PAIR (ISO 7816-8 §5.1), P1 `01`: answer the public key.
 const INS_GENERATE: u8 = 0x46;
@@ -48,7 +49,6 @@ const GENERATE_P1_READ_PUBLIC_KEY: u8 = 0x01;
 const INS_VERIFY: u8 = 0x20;
 const VERIFY_P1: u8 = 0x00;
 const VERIFY_P1_RESET_STATUS: u8 = 0xFF;
-pub const REF_PIN2: u8 = 0x81;
 /// Short Le `00`: up to 256 bytes (ISO 7816-4 §5.1).
 pub const NE_SHORT_MAX: usize = 256;
 /// Extended Le `0000`: up to 65536 bytes.
