@@ -17,9 +17,9 @@ use crate::suite::Interface;
 /// Why the emulator could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorFactoryError {
-    #[error("{0}")]
+    #[error(transparent)]
     Profile(#[from] profiles::ProfileError),
-    #[error("{0}")]
+    #[error(transparent)]
     Personalize(#[from] emulator::PersonalizeError),
 }
 

@@ -28,7 +28,7 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use crate::apdu::CommandApdu;
 use crate::applet::Response;
 use crate::nvm::CardImage;
-use crate::pace::CardRng;
+use crate::rng::CardRng;
 use crate::protocol::aa::{self, AaPrivateKey, Iso9796Hash, AA_CHALLENGE_LEN};
 use crate::status::StatusWord;
 

@@ -63,7 +63,7 @@ pub struct CommandContext<'c, 'i> {
     pub faults: FaultSet,
     /// The card's random source (on-card key generation, signatures);
     /// `None` on a card built without one: such commands answer 6F00.
-    pub rng: Option<&'c mut crate::pace::CardRng>,
+    pub rng: Option<&'c mut crate::rng::CardRng>,
     /// The selected application's volatile state (e.g. its security
     /// environment set by MSE:SET): cleared by a reset and whenever another
     /// application (or the MF) becomes current.

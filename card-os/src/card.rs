@@ -40,12 +40,14 @@ use core::fmt;
 
 use crate::apdu::{class, ChainState, ChainStep, CommandApdu, ResponseApdu};
 use crate::fault::{Fault, FaultSet};
+use crate::apdu::response::wrong_le;
 use crate::applet::{AppletRegistry, AppletVolatile, CommandContext, Response, Selection};
 use crate::fs::{binary, select};
 use crate::gp::{self, GpState, Route};
 use crate::lifecycle::{self, LifeCycle};
 use crate::nvm::{CardImage, Transaction};
-use crate::pace::{self, CardRng, Established, PaceContext, PaceState};
+use crate::pace::{self, Established, PaceContext, PaceState};
+use crate::rng::CardRng;
 use crate::pin;
 use crate::protocol::scp03::CardSession;
 use crate::protocol::TdesSmSession;
@@ -56,8 +58,6 @@ use crate::status::StatusWord;
 
 /// The basic logical channel; the card has no other (ISO 7816-4 §5.4.2).
 const BASIC_CHANNEL: u8 = 0;
-/// SW2 of 6Cxx when 256 bytes are available (short Le 00).
-const SHORT_MAX_NE: usize = 256;
 
 /// Volatile state, lost at power on / reset.
 #[derive(Debug, Default)]
@@ -734,9 +734,4 @@ fn fit_to_ne(mut response: Response, ne: Option<usize>, faults: FaultSet) -> Res
         Some(ne) if response.data.len() > ne => Err(wrong_le(response.data.len())),
         Some(_) => Ok(response),
     }
-}
-
-/// 6Cxx for `available` bytes: SW2 = available, 00 for 256 (or more).
-pub(crate) fn wrong_le(available: usize) -> StatusWord {
-    if available >= SHORT_MAX_NE { StatusWord::WrongLe(0) } else { StatusWord::WrongLe(available as u8) }
 }

@@ -28,7 +28,7 @@ use profiles::Profile;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::personalize::PersonalizeError;
+use crate::personalize::error::PersonalizeError;
 use crate::randomness::os_seeded;
 
 /// Field hashes in the encrypted zone's security object (as the public zone).

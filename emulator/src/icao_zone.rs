@@ -25,7 +25,7 @@ use profiles::mrz::Td1;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::personalize::PersonalizeError;
+use crate::personalize::error::PersonalizeError;
 use crate::randomness::os_seeded;
 
 /// Data group hashes in EF.SOD: SHA-384, as for the public zone (the P-384

@@ -18,7 +18,7 @@ pub enum ImageError {
     Decode(#[from] serde_json::Error),
     #[error("stored card image is inconsistent: {0}")]
     Invalid(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Entropy(#[from] EntropyError),
 }
 

@@ -20,11 +20,13 @@
 
 mod cache;
 mod certificate_zone;
+pub mod cns;
+pub mod error;
 
 pub use certificate_zone::{CITIZEN_CA_DIR, certificate_perso, issues_certificates};
 
 use applets::{
-    CnsAnnotation, Division, HouseholdInput, MrzPassword, PacePasswords, PaceSetup, PersoInput,
+    Division, HouseholdInput, MrzPassword, PacePasswords, PaceSetup, PersoInput,
     PinPolicy, PinSetup,
 };
 use card_os::CardImage;
@@ -36,43 +38,10 @@ use profiles::mrz::{L1_DOCUMENT_NUMBER, Td1};
 use profiles::{AesKeyLength, PaceDomain, Profile, TerminateAccess};
 
 use crate::neid_card::NeidCard;
+pub use error::PersonalizeError;
+use cns::cns_annotations;
 use crate::public_zone::public_zone;
-use crate::randomness::{CardRandomness, EntropyError, PersoRngs, os_seeded};
-
-/// Why a card could not be personalized from a profile.
-#[derive(Debug, thiserror::Error)]
-pub enum PersonalizeError {
-    #[error("profile \"{name}\": {issues} (run `neid profile check` for details)")]
-    Invalid { name: String, issues: String },
-    #[error(
-        "profile \"{name}\": holder.cns11643: index {index} does not fit the one-byte character index of the card encoding"
-    )]
-    CnsIndex { name: String, index: usize },
-    #[error("profile \"{name}\": {field}: {reason}")]
-    Field {
-        name: String,
-        field: &'static str,
-        reason: String,
-    },
-    #[error("profile \"{name}\": card.keys.pki {dir}: {reason}")]
-    Pki {
-        name: String,
-        dir: String,
-        reason: String,
-    },
-    #[error("profile \"{name}\": signing the public zone's security object failed: {reason}")]
-    Sign { name: String, reason: String },
-    #[error(
-        "profile \"{name}\": card.keys.seed is absent, so the card's random source cannot be derived from it"
-    )]
-    NoSeed { name: String },
-    #[error("profile \"{name}\": personalization refused the input: {reason}")]
-    Refused { name: String, reason: String },
-    #[error("profile \"{name}\": issuing the certificate zone's keys and certificates failed: {reason}")]
-    Issuance { name: String, reason: String },
-    #[error("{0}")]
-    Entropy(#[from] EntropyError),
-}
+use crate::randomness::{CardRandomness, PersoRngs, os_seeded};
 
 /// A freshly personalized card for `profile` (checked first: a profile with
 /// issues is refused), its random source seeded from the OS.
@@ -329,29 +298,4 @@ fn household_input(profile: &Profile) -> Result<HouseholdInput, PersonalizeError
         )?,
         neighbourhood: holder.neighbourhood,
     })
-}
-
-/// The CNS 11643 annotations of one Chinese field, in the card's encoding
-/// (one-byte character index).
-pub(crate) fn cns_annotations(
-    profile: &Profile,
-    field: ZhField,
-) -> Result<Vec<CnsAnnotation>, PersonalizeError> {
-    profile
-        .holder
-        .cns11643
-        .iter()
-        .filter(|c| c.field == field)
-        .map(|annotation| {
-            let index = u8::try_from(annotation.index).map_err(|_| PersonalizeError::CnsIndex {
-                name: profile.name.clone(),
-                index: annotation.index,
-            })?;
-            Ok(CnsAnnotation {
-                index,
-                plane: annotation.plane,
-                code: annotation.code,
-            })
-        })
-        .collect()
 }

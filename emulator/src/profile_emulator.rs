@@ -15,7 +15,7 @@ use crate::state::{StateDir, StateError};
 /// Why an emulator could not be set up for a profile or a state directory.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileEmulatorError {
-    #[error("{0}")]
+    #[error(transparent)]
     Profile(#[from] profiles::ProfileError),
     #[error(
         "profile \"{name}\": card.interfaces.{interface} is false: the card does not answer on that interface"
@@ -24,11 +24,11 @@ pub enum ProfileEmulatorError {
         name: String,
         interface: &'static str,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Personalize(#[from] PersonalizeError),
-    #[error("{0}")]
+    #[error(transparent)]
     State(#[from] StateError),
-    #[error("{0}")]
+    #[error(transparent)]
     Image(#[from] ImageError),
 }
 

@@ -10,7 +10,8 @@ use profiles::holder::ZhField;
 use profiles::mrz::Td1;
 use profiles::{Date, Profile};
 
-use crate::personalize::{PersonalizeError, cns_annotations};
+use crate::personalize::cns::cns_annotations;
+use crate::personalize::error::PersonalizeError;
 
 /// Field hashes in the security object: SHA-384, matching the P-384
 /// document signer (ICAO 9303-12 §5.2 pairs the hash with the key size).

@@ -64,3 +64,13 @@ mod tests {
         assert_eq!(ResponseApdu::parse(&[0x90]), Err(ResponseTooShort(1)));
     }
 }
+
+/// 6Cxx for `available` bytes: SW2 = available, 00 for 256 (or more)
+/// (ISO 7816-4 §5.6, table 6: "wrong Le field; SW2 encodes the exact number
+/// of available data bytes").
+pub fn wrong_le(available: usize) -> StatusWord {
+    match u8::try_from(available) {
+        Ok(exact) if available < super::command::SHORT_MAX_NE => StatusWord::WrongLe(exact),
+        _ => StatusWord::WrongLe(0),
+    }
+}

@@ -123,7 +123,7 @@ pub fn general_authenticate(ctx: &mut EacContext<'_, '_>, cmd: &CommandApdu) -> 
     let new_session = SmSession::new(&ks_enc, &ks_mac).map_err(|_| StatusWord::NoPreciseDiagnosis)?;
     let data = messages::ca_v2_response(&nonce, &token);
     if cmd.ne.is_some_and(|ne| data.len() > ne) {
-        return Err(crate::card::wrong_le(data.len()));
+        return Err(crate::apdu::response::wrong_le(data.len()));
     }
     ctx.session()?.eac.chip_authenticated = true;
     Ok(EacReply { response: Response::ok(data), new_session: Some(new_session) })

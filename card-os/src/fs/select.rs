@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use super::fcp;
 use super::tree::{Df, Node, DF_NAME_MAX_LEN, FID_MF};
 use crate::apdu::CommandApdu;
-use crate::card::wrong_le;
+use crate::apdu::response::wrong_le;
 use crate::applet::{CommandContext, Response, Selection};
 use crate::status::StatusWord;
 use crate::tlv;

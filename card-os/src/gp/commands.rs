@@ -4,7 +4,7 @@
 use crate::apdu::CommandApdu;
 use crate::applet::Response;
 use crate::nvm::CardImage;
-use crate::pace::CardRng;
+use crate::rng::CardRng;
 use crate::protocol::scp03::{self, CardPending, CardSession, Scp03Error, CHALLENGE_LEN, KVN_ANY};
 use crate::security::Interface;
 use crate::status::StatusWord;

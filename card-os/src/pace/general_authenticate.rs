@@ -32,7 +32,7 @@ use alloc::vec::Vec;
 use super::{passwords, Established, PaceContext, PaceReply, Run};
 use crate::apdu::{class, CommandApdu};
 use crate::applet::Response;
-use crate::card::wrong_le;
+use crate::apdu::response::wrong_le;
 use crate::protocol::pace::{DynamicAuthenticationData, GaTag};
 use crate::protocol::{PaceChip, PaceError, SmSession};
 use crate::security::PaceOutcome;

@@ -12,10 +12,8 @@ pub mod general_authenticate;
 pub mod mse;
 pub mod passwords;
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
-use rand_core::CryptoRng;
 
 use crate::apdu::{class, CommandApdu};
 use crate::nvm::Transaction;
@@ -34,9 +32,7 @@ pub const INS_GENERAL_AUTHENTICATE: u8 = 0x86;
 /// accepts exactly the protocols and parameters listed there.
 pub const OBJECT_PACE_INFOS: &str = "pace.infos";
 
-/// The card's random source: the host seeds it (the emulator with the OS
-/// generator, tests with a fixed seed). card-os has no entropy of its own.
-pub type CardRng = Box<dyn CryptoRng + Send>;
+pub use crate::rng::CardRng;
 
 /// Whether card-os handles `cmd` as a PACE command: MSE:Set AT for PACE
 /// (`P1-P2 = C1 A4`) or GENERAL AUTHENTICATE, in an interindustry class.

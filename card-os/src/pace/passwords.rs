@@ -35,8 +35,8 @@ use crate::status::StatusWord;
 
 pub const OBJECT_MRZ: &str = "pace.password.mrz";
 pub const OBJECT_CAN: &str = "pace.password.can";
-pub const OBJECT_PIN: &str = "pace.password.pin";
-pub const OBJECT_PUK: &str = "pace.password.puk";
+/// PIN1 and the user code are PIN objects (pin/object.rs) that PACE also uses.
+pub use crate::pin::object::{OBJECT_PIN, OBJECT_PUK};
 
 /// The NVM object holding `password`.
 pub fn object_key(password: PacePassword) -> &'static str {

@@ -23,8 +23,11 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use crate::pace::passwords::{OBJECT_PIN, OBJECT_PUK};
 use crate::security::PacePassword;
+
+/// NVM objects of PIN1 and the user code: PACE passwords too (pace.md).
+pub const OBJECT_PIN: &str = "pace.password.pin";
+pub const OBJECT_PUK: &str = "pace.password.puk";
 
 /// Retry counters are reported in the low nibble of 63Cx (ISO 7816-4 §5.6,
 /// table 6), so none starts above 15.

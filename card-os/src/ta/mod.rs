@@ -28,7 +28,7 @@ use alloc::vec::Vec;
 use crate::apdu::{class, CommandApdu};
 use crate::applet::Response;
 use crate::nvm::Transaction;
-use crate::pace::CardRng;
+use crate::rng::CardRng;
 use crate::protocol::ca::CaCipher;
 use crate::protocol::cvc::{AccessRight, Chat, TrustPoint};
 use crate::protocol::SmSession;

@@ -26,7 +26,7 @@ use profiles::{IssuerKeys, KeySeed, Profile};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::PersonalizeError;
+use super::error::PersonalizeError;
 use crate::randomness::os_seeded;
 
 /// Sub-directory of `card.keys.pki` that holds the citizen CA.

@@ -70,9 +70,26 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // `{:#}` puts the context chain on one line: "--emulator x: cannot read …".
-            eprintln!("neid: error: {error:#}");
+            eprintln!("neid: error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The context chain on one line ("--emulator x: cannot read …"), leaving
+/// out a cause whose text the message before it already carries (many error
+/// types print their source themselves).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }

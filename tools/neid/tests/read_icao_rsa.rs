@@ -23,7 +23,8 @@ fn adult_with_rsa_aa(dir: &Path) -> PathBuf {
     assert!(text.contains("\nbac = true\n") && text.contains("\"../test-pki\""), "adult.toml changed shape");
     let text = text
         .replacen("\nbac = true\n", "\nbac = true\naa = \"rsa-2048\"\n", 1)
-        .replacen("\"../test-pki\"", &format!("{:?}", pki.to_string_lossy()), 1);
+        // card.keys.pki and card.keys.issuer_keys are relative to the profile.
+        .replace("\"../test-pki", &format!("\"{}", pki.to_string_lossy()));
     let path = dir.join("adult-rsa-aa.toml");
     std::fs::write(&path, text).unwrap();
     path

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use emulator::{Interface, NeidCard};
 use terminal::{InProcessTransport, PcscTransport, Transport, TransportError};
 
-use crate::card_token::CardToken;
+use crate::card_token::{transport_error, CardToken};
 use crate::token::{Token, TokenError};
 
 /// One reader as the slot list shows it.
@@ -26,15 +26,6 @@ pub trait Backend: Send {
     /// with PACE first when `with_can` and a CAN is configured.
     /// [`TokenError::NoApplication`]: the card is not a New eID token.
     fn open(&mut self, reader: &str, with_can: bool) -> Result<Box<dyn Token>, TokenError>;
-}
-
-/// Maps transport failures: a vanished card or reader is `Removed`.
-pub fn transport_error(error: TransportError) -> TokenError {
-    match error {
-        TransportError::NoCard(reader) => TokenError::Removed(reader),
-        TransportError::NoReaders => TokenError::Removed("no reader".into()),
-        other => TokenError::Device(other.to_string()),
-    }
 }
 
 /// PC/SC readers (pcscd), optionally only those whose name contains a filter.

@@ -2,10 +2,9 @@
 //! neid-terminal's [`CertificateZone`] (PACE with the CAN first when one is
 //! given, then SELECT of the PKCS#15 application).
 
-use terminal::Transport;
+use terminal::{Transport, TransportError};
 use terminal::certs::{CertificateZone, CertsError, KeySlot};
 
-use crate::backend::transport_error;
 use crate::token::*;
 
 /// 6982 security status not satisfied (ISO 7816-4 §5.6): to a private-key
@@ -176,5 +175,14 @@ mod tests {
             certs_error(CertsError::Transport(TransportError::NoCard("r".into()))),
             TokenError::Removed(_)
         ));
+    }
+}
+
+/// Maps transport failures: a vanished card or reader is `Removed`.
+pub fn transport_error(error: TransportError) -> TokenError {
+    match error {
+        TransportError::NoCard(reader) => TokenError::Removed(reader),
+        TransportError::NoReaders => TokenError::Removed("no reader".into()),
+        other => TokenError::Device(other.to_string()),
     }
 }

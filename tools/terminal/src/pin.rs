@@ -123,9 +123,9 @@ pub enum PinError {
         meaning: &'static str,
         hint: &'static str,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Pace(#[from] PaceFailure),
-    #[error("{0}")]
+    #[error(transparent)]
     Transport(#[from] TransportError),
     #[error("{pin}: {rule}")]
     Format {

@@ -17,7 +17,7 @@ pub enum TransportError {
     #[error("no smart-card reader found (PC/SC lists none)")]
     NoReaders,
     /// Reader selection failed; the message lists the readers and their cards.
-    #[error("{0}")]
+    #[error(transparent)]
     ReaderSelection(#[from] crate::reader_select::ReaderSelectError),
     /// The reader holds no card, or the card was removed.
     #[error("no card in reader \"{0}\"")]

@@ -48,9 +48,9 @@ pub enum UpdateError {
     },
     #[error("PUT DATA: the security object must be EF.SOD bytes starting with tag 77")]
     SecurityObjectTag,
-    #[error("{0}")]
+    #[error(transparent)]
     Transport(#[from] TransportError),
-    #[error("{0}")]
+    #[error(transparent)]
     Read(#[from] CardError),
     #[error("public zone as read: {0}")]
     Public(#[from] PublicError),

@@ -7,10 +7,12 @@ use aes::Aes128;
 use cmac::{Cmac, Mac};
 
 use super::error::Scp03Error;
-use super::keys::KEY_LEN;
 
 /// AES block length: also the ICV and full CMAC length.
 pub const BLOCK_LEN: usize = 16;
+
+/// AES-128 key length: SCP03 here uses AES-128 keys only (scp03.md §Keys).
+pub const KEY_LEN: usize = 16;
 
 /// AES-CMAC over the concatenation of `parts`, all 16 bytes.
 pub fn cmac(key: &[u8; KEY_LEN], parts: &[&[u8]]) -> [u8; BLOCK_LEN] {

@@ -8,8 +8,8 @@ use zeroize::{Zeroize, Zeroizing};
 use super::error::Scp03Error;
 use super::aes;
 
-/// AES-128 key length: the only key length of this card's SCP03.
-pub const KEY_LEN: usize = 16;
+pub use super::aes::KEY_LEN;
+
 /// Key diversification data length (GP Amd D §7.1.1.6: 10 bytes in the
 /// INITIALIZE UPDATE response).
 pub const KDD_LEN: usize = 10;

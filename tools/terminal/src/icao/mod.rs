@@ -126,7 +126,7 @@ pub enum IcaoError {
     Pace(PaceFailure),
     #[error("{bac} (PACE was not used: {pace})")]
     Bac { bac: BacFailure, pace: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Transport(#[from] TransportError),
 }
 
