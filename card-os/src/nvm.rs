@@ -13,6 +13,7 @@
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::fs::tree::{validate_mf, Df, EfRef, TreeError};
@@ -20,7 +21,10 @@ use crate::lifecycle::LifeCycle;
 use crate::status::StatusWord;
 
 /// Everything the card keeps across power cycles.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows the objects' names and sizes only: they hold private keys,
+/// PIN values and issuer keys, which must never reach a log.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardImage {
     /// The master file and everything below it.
     pub mf: Df,
@@ -30,6 +34,22 @@ pub struct CardImage {
     pub objects: BTreeMap<String, Vec<u8>>,
 }
 
+impl fmt::Debug for CardImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Sizes<'a>(&'a BTreeMap<String, Vec<u8>>);
+        impl fmt::Debug for Sizes<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map().entries(self.0.iter().map(|(name, value)| (name, value.len()))).finish()
+            }
+        }
+        f.debug_struct("CardImage")
+            .field("mf", &self.mf)
+            .field("life_cycle", &self.life_cycle)
+            .field("object_sizes", &Sizes(&self.objects))
+            .finish()
+    }
+}
+
 impl CardImage {
     /// Check the file system rules (e.g. after loading an image from disk).
     pub fn validate(&self) -> Result<(), TreeError> {
@@ -37,8 +57,8 @@ impl CardImage {
     }
 }
 
-/// What a write replaced, to undo it.
-#[derive(Debug)]
+/// What a write replaced, to undo it (no `Debug`: it holds old object
+/// values, i.e. keys and PINs).
 enum Undo {
     Ef { at: EfRef, offset: usize, old: Vec<u8> },
     /// The whole content of an EF before `replace_ef` (its size may differ).
@@ -48,12 +68,21 @@ enum Undo {
 }
 
 /// The writes of one command. Dropping it without `commit` rolls it back.
-#[derive(Debug)]
 pub struct Transaction<'a> {
     image: &'a mut CardImage,
     undo: Vec<Undo>,
     /// `commit_now` made at least one write durable.
     committed_early: bool,
+}
+
+impl fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transaction")
+            .field("image", &self.image)
+            .field("pending_writes", &self.undo.len())
+            .field("committed_early", &self.committed_early)
+            .finish()
+    }
 }
 
 impl<'a> Transaction<'a> {
@@ -191,6 +220,23 @@ mod tests {
             life_cycle: LifeCycle::Operational,
             objects: BTreeMap::new(),
         }
+    }
+
+    /// Objects hold keys and PINs: `Debug` (of the image and of a
+    /// transaction that replaced one) names them and gives their size only.
+    #[test]
+    fn debug_never_shows_object_values() {
+        extern crate std;
+        let secret = vec![0xA5, 0x5A, 0xC3, 0x3C, 0x96, 0x69];
+        let mut image = image();
+        image.objects.insert("cert.key.01".into(), secret.clone());
+        let shown = std::format!("{image:?}");
+        assert!(shown.contains("cert.key.01") && shown.contains('6'), "{shown}");
+        assert!(!shown.contains("165") && !shown.contains("a5") && !shown.contains("A5"), "{shown}");
+        let mut tx = Transaction::begin(&mut image);
+        tx.set_object("cert.key.01", vec![1, 2, 3]);
+        let shown = std::format!("{tx:?}");
+        assert!(!shown.contains("165") && shown.contains("pending_writes: 1"), "{shown}");
     }
 
     fn at() -> EfRef {
