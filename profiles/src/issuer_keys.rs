@@ -11,11 +11,14 @@
 //! ```
 //!
 //! Errors are one line and name the field; key values are never echoed.
+//! The keys, the file's text and the parsed hex strings are wiped when
+//! dropped (`zeroize`).
 
 use core::fmt;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Bytes of an AES-128 key.
 pub const MASTER_KEY_LEN: usize = 16;
@@ -29,8 +32,9 @@ const FIELD_MAC: &str = "mac";
 const FIELD_DEK: &str = "dek";
 const FIELDS: [&str; 4] = [FIELD_KVN, FIELD_ENC, FIELD_MAC, FIELD_DEK];
 
-/// The issuer's master keys. `Debug` shows the KVN only.
-#[derive(Clone, PartialEq, Eq)]
+/// The issuer's master keys. `Debug` shows the KVN only; the keys are
+/// wiped when dropped.
+#[derive(Clone)]
 pub struct IssuerKeys {
     /// Key version number of the key set.
     pub kvn: u8,
@@ -40,6 +44,20 @@ pub struct IssuerKeys {
     pub mac: [u8; MASTER_KEY_LEN],
     /// Master K-DEK.
     pub dek: [u8; MASTER_KEY_LEN],
+}
+
+impl Zeroize for IssuerKeys {
+    fn zeroize(&mut self) {
+        self.enc.zeroize();
+        self.mac.zeroize();
+        self.dek.zeroize();
+    }
+}
+
+impl Drop for IssuerKeys {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
 }
 
 impl fmt::Debug for IssuerKeys {
@@ -83,10 +101,12 @@ impl IssuerKeys {
     /// Reads and parses an issuer key file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<IssuerKeys, IssuerKeysError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| IssuerKeysError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+            IssuerKeysError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        })?);
         parse(&text, Some(path))
     }
 
@@ -96,12 +116,26 @@ impl IssuerKeys {
     }
 }
 
+/// The parsed file, its strings (hex keys) wiped when dropped.
+struct WipedTable(toml::Table);
+
+impl Drop for WipedTable {
+    fn drop(&mut self) {
+        for (_, value) in self.0.iter_mut() {
+            if let toml::Value::String(text) = value {
+                text.zeroize();
+            }
+        }
+    }
+}
+
 fn parse(text: &str, path: Option<&Path>) -> Result<IssuerKeys, IssuerKeysError> {
     let path = path.map(Path::to_owned);
-    let table: toml::Table = toml::from_str(text).map_err(|e| IssuerKeysError::Syntax {
+    let table = WipedTable(toml::from_str(text).map_err(|e| IssuerKeysError::Syntax {
         path: path.clone(),
         message: e.message().trim().lines().collect::<Vec<_>>().join("; "),
-    })?;
+    })?);
+    let table = &table.0;
     let field_error = |field: &str, message: String| IssuerKeysError::Field {
         path: path.clone(),
         field: field.to_owned(),
@@ -113,7 +147,7 @@ fn parse(text: &str, path: Option<&Path>) -> Result<IssuerKeys, IssuerKeysError>
             format!("unknown field, expected one of {}", FIELDS.join(", ")),
         ));
     }
-    let hex_field = |field: &str, len: usize| -> Result<Vec<u8>, IssuerKeysError> {
+    let hex_field = |field: &str, len: usize| -> Result<Zeroizing<Vec<u8>>, IssuerKeysError> {
         let value = table
             .get(field)
             .ok_or_else(|| field_error(field, "missing field".to_owned()))?;
@@ -138,22 +172,33 @@ fn parse(text: &str, path: Option<&Path>) -> Result<IssuerKeys, IssuerKeysError>
                 .to_owned(),
         ));
     }
-    let key = |field: &str| -> Result<[u8; MASTER_KEY_LEN], IssuerKeysError> {
+    let key = |field: &str, out: &mut [u8; MASTER_KEY_LEN]| -> Result<(), IssuerKeysError> {
         let bytes = hex_field(field, MASTER_KEY_LEN)?;
-        <[u8; MASTER_KEY_LEN]>::try_from(bytes.as_slice())
-            .map_err(|_| field_error(field, format!("expected {MASTER_KEY_LEN} bytes")))
+        if bytes.len() != MASTER_KEY_LEN {
+            return Err(field_error(
+                field,
+                format!("expected {MASTER_KEY_LEN} bytes"),
+            ));
+        }
+        out.copy_from_slice(&bytes);
+        Ok(())
     };
-    Ok(IssuerKeys {
+    // Built in place: no key array is left behind in a temporary.
+    let mut keys = IssuerKeys {
         kvn,
-        enc: key(FIELD_ENC)?,
-        mac: key(FIELD_MAC)?,
-        dek: key(FIELD_DEK)?,
-    })
+        enc: [0; MASTER_KEY_LEN],
+        mac: [0; MASTER_KEY_LEN],
+        dek: [0; MASTER_KEY_LEN],
+    };
+    key(FIELD_ENC, &mut keys.enc)?;
+    key(FIELD_MAC, &mut keys.mac)?;
+    key(FIELD_DEK, &mut keys.dek)?;
+    Ok(keys)
 }
 
 /// Exactly `len` bytes written as `2 × len` hex digits (either case). The
 /// message never repeats the value (it may be a key).
-fn decode_hex(text: &str, len: usize) -> Result<Vec<u8>, String> {
+fn decode_hex(text: &str, len: usize) -> Result<Zeroizing<Vec<u8>>, String> {
     let digits = 2 * len;
     if text.len() != digits || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!(
@@ -170,7 +215,8 @@ fn decode_hex(text: &str, len: usize) -> Result<Vec<u8>, String> {
                 .and_then(|p| u8::from_str_radix(p, 16).ok())
                 .ok_or_else(|| format!("expected {digits} hex digits"))
         })
-        .collect()
+        .collect::<Result<Vec<u8>, String>>()
+        .map(Zeroizing::new)
 }
 
 #[cfg(test)]
@@ -201,6 +247,19 @@ dek = "606162636465666768696A6B6C6D6E6F"
         assert_eq!(keys.dek[15], 0x6F);
         // Debug never shows a key.
         assert_eq!(format!("{keys:?}"), "IssuerKeys { kvn: 30, .. }");
+    }
+
+    #[test]
+    fn keys_are_wiped_when_dropped() {
+        let mut keys = core::mem::ManuallyDrop::new(
+            IssuerKeys::from_toml_str(GOOD).unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert_eq!(keys.enc[0], 0x40);
+        // SAFETY: dropped once; the storage stays (ManuallyDrop) and holds
+        // plain bytes, read below to see what drop left in it.
+        unsafe { core::mem::ManuallyDrop::drop(&mut keys) };
+        let left = (keys.kvn, keys.enc, keys.mac, keys.dek);
+        assert_eq!(left, (0x30, [0; 16], [0; 16], [0; 16]));
     }
 
     #[test]

@@ -112,6 +112,12 @@ pub enum ValidityError {
         "holder aged {age} at issue (14 to under 65) has no renewal date, which ends the second certificate period"
     )]
     NoRenewalDate { age: u16 },
+    /// The renewal date ends the second period on or before the day it
+    /// starts (the day after the first period).
+    #[error(
+        "holder.renewal_date {renewal_date} ends the second certificate period on or before its start {starts}"
+    )]
+    RenewalBeforeSecondPeriod { renewal_date: Date, starts: Date },
 }
 
 /// The certificate periods for a holder born on `date_of_birth`, issued a
@@ -149,12 +155,23 @@ pub fn certificate_periods(
     };
     let second = match second_end {
         None => None,
-        Some(not_after) => Some(CertificatePeriod {
-            not_before: first_end
+        Some(not_after) => {
+            let not_before = first_end
                 .next_day()
-                .ok_or(ValidityError::OutOfRange(first_end))?,
-            not_after,
-        }),
+                .ok_or(ValidityError::OutOfRange(first_end))?;
+            // Only the renewal date (14 to under 65) can end it this early:
+            // a senior's end is 5 years after the start.
+            if not_after <= not_before {
+                return Err(ValidityError::RenewalBeforeSecondPeriod {
+                    renewal_date: not_after,
+                    starts: not_before,
+                });
+            }
+            Some(CertificatePeriod {
+                not_before,
+                not_after,
+            })
+        }
     };
     Ok(CertificatePeriods {
         band,
@@ -234,5 +251,24 @@ mod tests {
             certificate_periods(d("9990-01-01"), d("9996-01-01"), None),
             Err(ValidityError::OutOfRange(d("9996-01-01")))
         );
+    }
+
+    #[test]
+    fn a_renewal_date_cannot_end_the_second_period_before_it_starts() {
+        // The first period ends 2031-03-14: the second starts 2031-03-15.
+        for renewal in ["2030-01-01", "2031-03-14", "2031-03-15"] {
+            let error = certificate_periods(d("1990-03-15"), d("2026-03-15"), Some(d(renewal)))
+                .err()
+                .map(|e| e.to_string());
+            assert_eq!(
+                error,
+                Some(format!(
+                    "holder.renewal_date {renewal} ends the second certificate period on or before its start 2031-03-15"
+                )),
+            );
+        }
+        let p = certificate_periods(d("1990-03-15"), d("2026-03-15"), Some(d("2031-03-16")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.second, Some(period("2031-03-15", "2031-03-16")));
     }
 }

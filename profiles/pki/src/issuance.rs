@@ -2,6 +2,9 @@
 //! (docs/spec/certificate-zone.md §Issuance, docs/spec/scp03.md): what
 //! `neid issue certs` and the emulator's personalization run.
 //!
+//! 0. Before any command: the period, and what the user certificates take
+//!    from the holder (subject, validity), so a bad holder never changes
+//!    the card;
 //! 1. SELECT the PKCS#15 application (ISO 7816-4 §11.2.2) — selecting an
 //!    application would end an SCP03 session, so it comes first;
 //! 2. INITIALIZE UPDATE with the issuer key set's KVN, the card's keys
@@ -9,10 +12,12 @@
 //!    EXTERNAL AUTHENTICATE (GP Amd D §7.1; SL `13` by default);
 //!    With C-DECRYPTION, a SELECT of EF.ODF inside the session proves
 //!    K-ENC (the card cryptogram proves K-MAC only) before the card changes;
-//! 3. GENERATE ASYMMETRIC KEY PAIR (ISO 7816-8 §5.1) for keys `01`–`05`,
-//!    extended Le (an RSA answer is 269 bytes);
-//! 4. X.509 certificates for keys `01`, `02`, `03` from the citizen CA;
-//! 5. PUT DATA (ISO 7816-4 §11.4.6) of the root, the citizen CA and the three
+//! 3. PUT DATA without data of the user certificates `4433`–`4435`: an
+//!    interrupted run then never leaves a certificate for a replaced key;
+//! 4. GENERATE ASYMMETRIC KEY PAIR (ISO 7816-8 §5.1) for keys `01`–`05`,
+//!    extended Le (an RSA answer is 270 bytes);
+//! 5. X.509 certificates for keys `01`, `02`, `03` from the citizen CA;
+//! 6. PUT DATA (ISO 7816-4 §11.4.6) of the root, the citizen CA and the three
 //!    user certificates, in command chains (§5.3.3) whose wrapped links
 //!    fit a short APDU (Lc ≤ 255).
 //!
@@ -39,7 +44,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use crate::PkiError;
-use crate::citizen::{CertifiedKey, CitizenCa, Holder, UserCertificate};
+use crate::citizen::{CertifiedKey, CitizenCa, Holder, UserCertificate, check_user_fields};
 
 pub use apdus::{
     CERTIFICATE_FIDS, FID_INTERMEDIATE_CERTIFICATE, FID_ROOT_CERTIFICATE, GENERATED_KEY_REFS,
@@ -82,7 +87,8 @@ pub fn certificate_period(
     }
 }
 
-/// The issuer master keys of a key file, as SCP03 takes them.
+/// The issuer master keys of a key file, as SCP03 takes them. The copy is
+/// a `StaticKeys`, which wipes itself when dropped (as `IssuerKeys` does).
 pub fn master_keys(keys: &IssuerKeys) -> StaticKeys {
     StaticKeys {
         kvn: keys.kvn,
@@ -190,6 +196,9 @@ pub enum IssuanceError {
         "the card's key diversification data {card} is not that of the holder's card number {holder}: the holder profile names another card"
     )]
     WrongCard { card: String, holder: String },
+    /// A holder field the user certificates take is unusable (nothing was sent).
+    #[error("holder profile: {reason}")]
+    Holder { reason: String },
     #[error("no second certificate period: holder aged {age} at issue ({band}) has none")]
     NoSecondPeriod { age: u16, band: &'static str },
     #[error("certificate validity: {0}")]
@@ -289,8 +298,16 @@ where
     E: fmt::Display,
     R: CryptoRng + ?Sized,
 {
+    // Step 0: everything the holder gives is checked before the card changes.
     let validity = certificate_period(request.holder, request.period)?;
     let holder = Holder::from(request.holder);
+    check_user_fields(&holder, validity).map_err(|source| match source {
+        PkiError::InvalidFields { reason } => IssuanceError::Holder { reason },
+        source => IssuanceError::Certificate {
+            what: "user certificate subject and validity".to_owned(),
+            source,
+        },
+    })?;
     let mut card = Exchange {
         transceive: &mut transceive,
     };
@@ -310,6 +327,17 @@ where
             }
             other => other?,
         };
+    }
+
+    // The user certificates go before their keys do: after an interrupted
+    // run the card holds no certificate for a key it replaced.
+    for key in CertifiedKey::ALL {
+        let fid = apdus::certificate_fid(key);
+        let step = format!(
+            "PUT DATA {fid:04X} without data (delete the {})",
+            apdus::certificate_label(fid)
+        );
+        card.secured(&mut session, &step, &apdus::delete_certificate(fid))?;
     }
 
     let mut keys = Vec::with_capacity(GENERATED_KEY_REFS.len());

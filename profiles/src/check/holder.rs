@@ -10,7 +10,7 @@ use crate::date::Date;
 use crate::holder::Holder;
 use crate::id_number::{self, SexDigit};
 use crate::region;
-use crate::validity::{AgeBand, certificate_periods};
+use crate::validity::{AgeBand, ValidityError, certificate_periods};
 pub use crate::validity::expected_renewal_date;
 
 /// Card number digits, and CAN digits taken from its end (chip.md
@@ -231,8 +231,17 @@ fn check_dates(h: &Holder, issues: &mut Issues) {
     // the periods are those `neid issue certs` dates certificates with.
     // A missing renewal date is the issue reported above; the periods are
     // still checked against the one the rule gives.
+    // A renewal date that ends the second period before it starts breaks
+    // the renewal rule (reported above): check the periods against the
+    // rule's date then, as for a missing one.
     let renewal = h.renewal_date.or(expected);
     let periods = match certificate_periods(h.date_of_birth, h.issue_date, renewal) {
+        Err(ValidityError::RenewalBeforeSecondPeriod { .. }) => {
+            certificate_periods(h.date_of_birth, h.issue_date, expected)
+        }
+        other => other,
+    };
+    let periods = match periods {
         Ok(periods) => periods,
         Err(error) => {
             issues.push("holder.cert_validity", Rule::CertificateValidity, error.to_string());

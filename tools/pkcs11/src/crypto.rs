@@ -8,6 +8,7 @@ use crate::mechanism::{self, Mechanism, SignPlan};
 use crate::module::{Module, Output};
 use crate::object::CardKey;
 use crate::session::{DecryptOp, Operation, SignOp};
+use crate::token::{SignMechanism, TokenError};
 
 impl Module {
     /// The card key behind a private key handle, if it allows `usage`.
@@ -81,6 +82,12 @@ impl Module {
         let op = self.sign_op(handle)?;
         match &mut op.hasher {
             Some(hasher) => hasher.update(data),
+            None if op.plan.card == SignMechanism::Ecdsa => {
+                // CKM_ECDSA takes a hash of any length; only its leftmost
+                // field-size bytes count (FIPS 186-4 §6.4, docs/spec/pkcs11.md).
+                let room = op.plan.max_input.saturating_sub(op.buffer.len());
+                op.buffer.extend_from_slice(&data[..data.len().min(room)]);
+            }
             None if op.buffer.len() + data.len() > op.plan.max_input => {
                 return Err(self.end_sign(handle, CKR_DATA_LEN_RANGE));
             }
@@ -119,7 +126,17 @@ impl Module {
         let input = op.plan.card_input(data)?;
         let loaded = self.loaded(handle)?;
         match loaded.token.sign(op.key_ref, op.plan.card, &input) {
-            Ok(signature) => Ok(Output::Data(signature)),
+            Ok(signature) if signature.len() == op.plan.signature_len => Ok(Output::Data(signature)),
+            // The caller's buffer was sized for `signature_len` (C_Sign's
+            // length query): any other length is a card fault, never output.
+            Ok(signature) => {
+                let error = TokenError::Device(format!(
+                    "the card answered a signature of {} bytes, {} expected",
+                    signature.len(),
+                    op.plan.signature_len
+                ));
+                Err(self.fail(handle, error, Operation::Sign))
+            }
             Err(error) => Err(self.fail(handle, error, Operation::Sign)),
         }
     }

@@ -103,6 +103,8 @@ pub struct FakeCard {
     pub removed: bool,
     /// `with_can` of every open, in order.
     pub opened_with_can: Vec<bool>,
+    /// A faulty card: signatures of this length instead of 256 / 96.
+    pub signature_len: Option<usize>,
 }
 
 impl FakeCard {
@@ -115,6 +117,7 @@ impl FakeCard {
             calls: Vec::new(),
             removed: false,
             opened_with_can: Vec::new(),
+            signature_len: None,
         }))
     }
 }
@@ -194,8 +197,8 @@ impl Token for FakeToken {
             return Err(TokenError::NotLoggedIn);
         }
         Ok(match mechanism {
-            SignMechanism::Ecdsa => vec![FAKE_EC_SIGNATURE; 96],
-            _ => vec![FAKE_RSA_SIGNATURE; 256],
+            SignMechanism::Ecdsa => vec![FAKE_EC_SIGNATURE; card.signature_len.unwrap_or(96)],
+            _ => vec![FAKE_RSA_SIGNATURE; card.signature_len.unwrap_or(256)],
         })
     }
 

@@ -198,6 +198,49 @@ fn raw_mechanisms_pass_the_input_through() {
 }
 
 #[test]
+fn ecdsa_keeps_the_leftmost_48_bytes_of_a_longer_hash() {
+    let (mut module, handle, card) = logged_in();
+    let ec = private_key(&mut module, handle, 0x03);
+    // A SHA-512 hash (64 bytes) signed with raw CKM_ECDSA: the card gets
+    // its first 48 bytes (FIPS 186-4 §6.4, docs/spec/pkcs11.md).
+    let hash = sha2::Sha512::digest(b"hello").to_vec();
+    module.sign_init(handle, &plain(CKM_ECDSA), ec).unwrap();
+    assert_eq!(module.sign(handle, &hash, Some(96)), Ok(Output::Data(vec![FAKE_EC_SIGNATURE; 96])));
+    assert_eq!(calls(&card).last(), Some(&Call::Sign(3, SignMechanism::Ecdsa, hash[..48].to_vec())));
+
+    // The same in parts: 40 + 24 bytes.
+    module.sign_init(handle, &plain(CKM_ECDSA), ec).unwrap();
+    module.sign_update_part(handle, &hash[..40]).unwrap();
+    module.sign_update_part(handle, &hash[40..]).unwrap();
+    assert_eq!(module.sign_final(handle, Some(96)), Ok(Output::Data(vec![FAKE_EC_SIGNATURE; 96])));
+    assert_eq!(calls(&card).last(), Some(&Call::Sign(3, SignMechanism::Ecdsa, hash[..48].to_vec())));
+}
+
+#[test]
+fn a_signature_of_the_wrong_length_is_a_device_error() {
+    let (mut module, handle, card) = logged_in();
+    let rsa = private_key(&mut module, handle, 0x01);
+    let ec = private_key(&mut module, handle, 0x03);
+    for (key, mechanism, wrong, room) in
+        [(rsa, CKM_SHA256_RSA_PKCS, 255, 256), (rsa, CKM_SHA256_RSA_PKCS, 257, 300), (ec, CKM_ECDSA_SHA384, 95, 96)]
+    {
+        card.lock().unwrap().signature_len = Some(wrong);
+        module.sign_init(handle, &plain(mechanism), key).unwrap();
+        assert_eq!(module.sign(handle, b"hello", Some(room)), Err(CKR_DEVICE_ERROR), "{wrong} bytes");
+        assert_eq!(
+            module.sign(handle, b"hello", Some(room)),
+            Err(CKR_OPERATION_NOT_INITIALIZED),
+            "the operation ended"
+        );
+    }
+    // Multi-part too.
+    card.lock().unwrap().signature_len = Some(97);
+    module.sign_init(handle, &plain(CKM_ECDSA_SHA384), ec).unwrap();
+    module.sign_update_part(handle, b"hello").unwrap();
+    assert_eq!(module.sign_final(handle, Some(128)), Err(CKR_DEVICE_ERROR));
+}
+
+#[test]
 fn keys_refuse_what_the_card_does_not_allow() {
     let (mut module, handle, _card) = logged_in();
     let decrypt_key = private_key(&mut module, handle, 0x02);

@@ -57,8 +57,8 @@ use crate::transport::{Transport, TransportError};
 
 pub use commands::{AID, FID_ODF, FID_TOKEN_INFO, REF_PIN2};
 pub use mechanism::{
-    DecipherMechanism, ECDSA_INPUT_MAX, KeyAlgorithm, KeySlot, P384_POINT_LEN, RSA_CRYPTOGRAM_LEN, RSA_PKCS1_INPUT_MAX,
-    RSA_PSS_HASH_LENGTHS, SignMechanism,
+    DecipherMechanism, ECDSA_INPUT_MAX, ECDSA_P384_SIGNATURE_LEN, KeyAlgorithm, KeySlot, P384_POINT_LEN,
+    RSA_CRYPTOGRAM_LEN, RSA_PKCS1_INPUT_MAX, RSA_PSS_HASH_LENGTHS, RSA_SIGNATURE_LEN, SignMechanism,
 };
 pub use objects::{
     CertificateDetails, CertificateObject, KeyObject, OID_SECP384R1, PublicKeyValue, TokenObjects, decode_spki,
@@ -110,7 +110,8 @@ pub enum CertsError {
     /// Any other status word, with the command that got it.
     #[error("{step}: card answered {sw:04X} ({}){}", sw_meaning(*sw), sw_hint(*sw))]
     Card { step: String, sw: u16 },
-    /// A PKCS#15 file, public key or certificate that does not decode.
+    /// A PKCS#15 file, public key or certificate that does not decode, or a
+    /// card answer of the wrong shape (`file` then names the command).
     #[error("{file}: {reason}")]
     Malformed { file: String, reason: String },
     /// An argument that cannot be sent (wrong length, mechanism not for the key); nothing was sent.
@@ -411,7 +412,9 @@ impl<'t, T: Transport + ?Sized + 't> CertificateZone<'t, T> {
         self.expect_ok(&commands::mse_set_dst(mech.algorithm_id(), slot), || {
             format!("MSE:SET DST ({slot}, {})", mech.name())
         })?;
-        self.expect_ok(&commands::pso_cds(input), || format!("PSO:COMPUTE DIGITAL SIGNATURE ({slot}, {})", mech.name()))
+        let step = || format!("PSO:COMPUTE DIGITAL SIGNATURE ({slot}, {})", mech.name());
+        let signature = self.expect_ok(&commands::pso_cds(input), step)?;
+        check_signature(slot, signature, step)
     }
 
     /// MSE:SET CT, then PSO:DECIPHER of `00 ‖ cryptogram` (256 bytes, chained).
@@ -487,9 +490,9 @@ impl<'t, T: Transport + ?Sized + 't> CertificateZone<'t, T> {
         })?;
         check_sign(slot, mech, input)?;
         let algorithm = mech.internal_authenticate_id().unwrap_or_default();
-        self.expect_ok(&commands::internal_authenticate(algorithm, slot, input), || {
-            format!("INTERNAL AUTHENTICATE ({slot})")
-        })
+        let step = || format!("INTERNAL AUTHENTICATE ({slot})");
+        let signature = self.expect_ok(&commands::internal_authenticate(algorithm, slot, input), step)?;
+        check_signature(slot, signature, step)
     }
 
     /// GENERATE ASYMMETRIC KEY PAIR P1 `01`: the key's public key DO'7F49'
@@ -510,6 +513,19 @@ fn check_sign(slot: KeySlot, mech: SignMechanism, input: &[u8]) -> Result<(), Ce
         Some(rule) => Err(CertsError::InvalidInput { what: "input", rule }),
         None => Ok(()),
     }
+}
+
+/// A signature answer must have the key's signature length (RSA-2048 256
+/// bytes, ECDSA P-384 r ‖ s 96 bytes): anything else is a card fault.
+fn check_signature(slot: KeySlot, signature: Vec<u8>, step: impl FnOnce() -> String) -> Result<Vec<u8>, CertsError> {
+    let expected = slot.algorithm().signature_len();
+    if signature.len() == expected {
+        return Ok(signature);
+    }
+    Err(CertsError::Malformed {
+        file: format!("{} answer", step()),
+        reason: format!("{} bytes; a {} signature has {expected}", signature.len(), slot.algorithm()),
+    })
 }
 
 /// What a plain answer inside SM means here: the card ended the PACE session.

@@ -190,8 +190,8 @@ fn generated_public_key_needs_extended_le_inside_sm() {
     let mut card = card("adult", Interface::Contact);
     let mut zone = CertificateZone::open(&mut card, Some(CAN)).unwrap();
     let rsa = zone.generated_public_key(KeySlot::SignAuth).unwrap();
-    // 7F49 82 0109 { 81 82 0100 modulus, 82 03 010001 }: 5 + 260 + 5 bytes
-    // (certificate-zone.md says 269; the encoding it gives is 270).
+    // 7F49 82 0109 { 81 82 0100 modulus, 82 03 010001 }: 5 + 260 + 5 = 270
+    // bytes (certificate-zone.md §GENERATE).
     assert_eq!(rsa.len(), 270);
     assert_eq!(&rsa[..5], &[0x7F, 0x49, 0x82, 0x01, 0x09]);
     let ec = zone.generated_public_key(KeySlot::Ecc1).unwrap();

@@ -32,7 +32,8 @@ pub use store::{
     ROOT_CERT_PEM, ROOT_KEY, init, load,
 };
 pub use user::{
-    CertifiedKey, Holder, UserCertificate, certificate_serial, p384_spki, period_validity, rsa_spki,
+    CertifiedKey, Holder, UserCertificate, certificate_serial, check_user_fields, p384_spki,
+    period_validity, rsa_spki,
 };
 
 /// The citizen CA as the issuer uses it: the root and intermediate

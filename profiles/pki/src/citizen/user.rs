@@ -191,12 +191,12 @@ fn subject_name(holder: &Holder) -> Result<Name, PkiError> {
         .filter(|d| d.len() == ID_DIGITS_IN_SUBJECT && d.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| PkiError::InvalidFields {
             reason: format!(
-                "holder ID number {id:?} does not end in {ID_DIGITS_IN_SUBJECT} digits"
+                "holder.id_number {id:?} does not end in {ID_DIGITS_IN_SUBJECT} digits"
             ),
         })?;
     if holder.name_en.trim().is_empty() {
         return Err(PkiError::InvalidFields {
-            reason: "holder name_en is empty".to_owned(),
+            reason: "holder.name_en is empty".to_owned(),
         });
     }
     let attribute = |oid, tag, value: &str| -> Result<RelativeDistinguishedName, PkiError> {
@@ -222,6 +222,16 @@ fn subject_name(holder: &Holder) -> Result<Name, PkiError> {
     )?);
     let der = rdns.to_der().map_err(|e| build_error("subject", e))?;
     Name::from_der(&der).map_err(|e| build_error("subject", e))
+}
+
+/// Checks what a user certificate takes from the holder and the period —
+/// the subject (`name_en`, the ID number's last digits) and the validity —
+/// without a key: issuance runs it before the card changes, so
+/// [`CitizenCa::issue`] cannot then fail on them.
+pub fn check_user_fields(holder: &Holder, period: CertificatePeriod) -> Result<(), PkiError> {
+    subject_name(holder)?;
+    period_validity(period)?;
+    Ok(())
 }
 
 impl CitizenCa {

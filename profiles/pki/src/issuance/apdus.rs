@@ -88,7 +88,7 @@ pub fn select_odf() -> Vec<u8> {
 }
 
 /// `00 46 00 key-ref 00 00 00`: generate, extended Le (the RSA answer is
-/// 269 bytes).
+/// 270 bytes, certificate-zone.md §GENERATE).
 pub fn generate(key_ref: u8) -> Vec<u8> {
     let mut apdu = CommandApdu::new(
         CLA_ISO,
@@ -136,6 +136,20 @@ pub fn put_data_chain(fid: u16, der: &[u8], max_link: usize) -> Vec<Vec<u8>> {
             ))
         })
         .collect()
+}
+
+/// `00 DA P1 P2` without data: delete the certificate of EF `fid`
+/// (certificate-zone.md §PUT DATA certificate).
+pub fn delete_certificate(fid: u16) -> Vec<u8> {
+    let [p1, p2] = fid.to_be_bytes();
+    encode(CommandApdu::new(
+        CLA_ISO,
+        INS_PUT_DATA,
+        p1,
+        p2,
+        Vec::new(),
+        None,
+    ))
 }
 
 /// The certificate EF of a user key.

@@ -67,6 +67,8 @@ struct MockCard {
     certificates: BTreeMap<u16, Vec<u8>>,
     /// Lc of every wrapped command, for the link-size rule.
     wrapped_lcs: Vec<usize>,
+    /// What the card did, in order: `GENERATE kr`, `PUT fid`, `DELETE fid`.
+    events: Vec<String>,
 }
 
 impl MockCard {
@@ -82,6 +84,7 @@ impl MockCard {
             generated: BTreeMap::new(),
             certificates: BTreeMap::new(),
             wrapped_lcs: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -167,14 +170,22 @@ impl MockCard {
                 };
                 let answer = tlv::build(0x7F49, &body);
                 self.generated.insert(cmd.p2, answer.clone());
+                self.events.push(format!("GENERATE {:02X}", cmd.p2));
                 (answer, SW_OK)
             }
             0xDA => {
                 self.chain.extend_from_slice(&cmd.data);
                 if cmd.cla & 0x10 == 0 {
                     let fid = u16::from_be_bytes([cmd.p1, cmd.p2]);
-                    self.certificates
-                        .insert(fid, core::mem::take(&mut self.chain));
+                    let content = core::mem::take(&mut self.chain);
+                    // No data: delete (certificate-zone.md §PUT DATA certificate).
+                    if content.is_empty() {
+                        self.certificates.remove(&fid);
+                        self.events.push(format!("DELETE {fid:04X}"));
+                    } else {
+                        self.certificates.insert(fid, content);
+                        self.events.push(format!("PUT {fid:04X}"));
+                    }
                 }
                 (Vec::new(), SW_OK)
             }
@@ -255,6 +266,87 @@ fn issuance_generates_five_keys_and_writes_five_certificates() {
         let validity = certificate.tbs_certificate().validity();
         assert_eq!(validity.not_before.to_string(), "2026-03-15T00:00:00Z");
         assert_eq!(validity.not_after.to_string(), "2031-03-14T23:59:59Z");
+    }
+}
+
+#[test]
+fn user_certificates_are_deleted_before_the_first_generate() {
+    let holder = reference_profile("adult").holder;
+    let mut card = MockCard::new(&holder.card_number, &master());
+    // A card issued before: root and user certificates.
+    for fid in [0x4431, 0x4433, 0x4434, 0x4435] {
+        card.certificates.insert(fid, vec![0x30, 0x00]);
+    }
+    // The run is interrupted at the second GENERATE (reader removed).
+    let mut transmit = |apdu: &[u8]| -> Result<Vec<u8>, String> {
+        if card.generated.len() == 1
+            && card
+                .events
+                .last()
+                .is_some_and(|e| e.starts_with("GENERATE"))
+        {
+            return Err("reader removed".to_owned());
+        }
+        card.transmit(apdu)
+    };
+    let keys = master();
+    let request = IssuanceRequest::new(&keys, ca(), &holder);
+    let error = issue_certificates(&mut transmit, &request, &mut StdRng::seed_from_u64(16))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("GENERATE ASYMMETRIC KEY PAIR (key 02): reader removed")
+    );
+    assert_eq!(
+        card.events,
+        ["DELETE 4433", "DELETE 4434", "DELETE 4435", "GENERATE 01"]
+    );
+    let left: Vec<u16> = card.certificates.keys().copied().collect();
+    assert_eq!(left, [0x4431], "no certificate for a replaced key is left");
+}
+
+#[test]
+fn a_bad_holder_is_refused_before_the_card_changes() {
+    let adult = reference_profile("adult").holder;
+    let date = |text: &str| profiles::Date::parse_iso(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut no_digits = adult.clone();
+    no_digits.id_number = "A12345678X".to_owned();
+    let mut no_name = adult.clone();
+    no_name.name_en = " ".to_owned();
+    // Issued in 1960: X.509 Time before 1970 cannot be built (der::DateTime).
+    let mut too_early = adult.clone();
+    too_early.date_of_birth = date("1950-01-01");
+    too_early.issue_date = date("1960-01-01");
+    too_early.renewal_date = Some(date("1964-12-31"));
+    for (holder, expected) in [
+        (
+            &no_digits,
+            "holder profile: holder.id_number \"A12345678X\" does not end in 4 digits",
+        ),
+        (&no_name, "holder profile: holder.name_en is empty"),
+        (
+            &too_early,
+            "user certificate subject and validity: could not build certificate validity",
+        ),
+    ] {
+        let mut card = MockCard::new(&holder.card_number, &master());
+        card.certificates.insert(0x4433, vec![0x30, 0x00]);
+        let error = issue_on(&mut card, &master(), holder, Period::First)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.starts_with(expected), "{error}");
+        assert!(!error.contains('\n'), "{error}");
+        assert!(
+            card.events.is_empty(),
+            "{expected}: the card changed: {:?}",
+            card.events
+        );
+        assert!(
+            card.wrapped_lcs.is_empty(),
+            "{expected}: refused before the session"
+        );
     }
 }
 
@@ -488,6 +580,29 @@ fn rollover_certificates_carry_the_second_period() {
         card.wrapped_lcs.is_empty(),
         "refused before talking to the card"
     );
+}
+
+#[test]
+fn a_renewal_date_before_the_second_period_is_refused_in_one_line() {
+    let mut holder = reference_profile("adult").holder;
+    // The first period ends 2031-03-14; this renewal date would end the
+    // second before it starts.
+    holder.renewal_date =
+        Some(profiles::Date::parse_iso("2030-01-01").unwrap_or_else(|e| panic!("{e}")));
+    let expected = "certificate validity: holder.renewal_date 2030-01-01 ends the second \
+                    certificate period on or before its start 2031-03-15";
+    for period in [Period::First, Period::Second] {
+        let error = certificate_period(&holder, period)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(expected));
+        let mut card = MockCard::new(&holder.card_number, &master());
+        let error = issue_on(&mut card, &master(), &holder, period)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(expected));
+        assert!(card.events.is_empty() && card.wrapped_lcs.is_empty());
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! list. One test at a time: the module state is global.
 
 use std::ptr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cryptoki_sys::*;
 
@@ -15,8 +15,13 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Runs `test` with a fake-card module installed, finalizing afterwards.
 fn with_fake(test: impl FnOnce()) {
+    with_fake_card(FakeCard::new(), test);
+}
+
+/// [`with_fake`] on a given fake card.
+fn with_fake_card(card: Arc<Mutex<FakeCard>>, test: impl FnOnce()) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let module = Module::new(Box::new(FakeBackend::one_card(FakeCard::new())));
+    let module = Module::new(Box::new(FakeBackend::one_card(card)));
     assert_eq!(general::install(module), CKR_OK);
     test();
     assert_eq!(unsafe { C_Finalize(ptr::null_mut()) }, CKR_OK);
@@ -179,5 +184,28 @@ fn sign_through_pointers() {
         assert_eq!(C_Logout(session), CKR_OK);
         assert_eq!(C_CloseSession(session), CKR_OK);
         assert_eq!(C_CloseSession(session), CKR_SESSION_HANDLE_INVALID);
+    });
+}
+
+#[test]
+fn a_longer_signature_than_planned_is_never_written_past_the_buffer() {
+    // A faulty card answers 257 bytes to an RSA-2048 signature.
+    let card = FakeCard::new();
+    card.lock().unwrap().signature_len = Some(257);
+    with_fake_card(card, || unsafe {
+        let session = open_logged_in();
+        let key = find_one(session, CKO_PRIVATE_KEY, 0x01);
+        let mut mechanism =
+            CK_MECHANISM { mechanism: CKM_SHA256_RSA_PKCS, pParameter: ptr::null_mut(), ulParameterLen: 0 };
+        assert_eq!(C_SignInit(session, &mut mechanism, key), CKR_OK);
+        let mut data = *b"data to sign";
+        // 256 bytes given (the length C_Sign announced), 8 guard bytes after.
+        let mut buffer = vec![0xEEu8; 264];
+        let mut len: CK_ULONG = 256;
+        let rv = C_Sign(session, data.as_mut_ptr(), data.len() as CK_ULONG, buffer.as_mut_ptr(), &mut len);
+        assert_eq!(rv, CKR_DEVICE_ERROR);
+        assert_eq!(buffer, vec![0xEE; 264], "nothing written");
+        assert_eq!(len, 256);
+        assert_eq!(C_CloseSession(session), CKR_OK);
     });
 }

@@ -76,7 +76,9 @@ pub unsafe fn capacity(out: *const u8, out_len: *const CK_ULONG) -> Result<Optio
 }
 
 /// Delivers an [`Output`]: the length, CKR_BUFFER_TOO_SMALL with the
-/// length, or the bytes.
+/// length, or the bytes. Bytes that exceed the room the caller gave
+/// (`*out_len`) are never written: CKR_DEVICE_ERROR, `*out_len` unchanged
+/// (the module planned a length the card did not keep to).
 ///
 /// # Safety
 /// `out` must have `*out_len` writable bytes when not NULL; `out_len` valid.
@@ -87,10 +89,13 @@ pub unsafe fn deliver(out: *mut u8, out_len: *mut CK_ULONG, output: Output) -> R
         Output::Data(bytes) => (bytes.len(), Some(bytes), CKR_OK),
     };
     if let Some(bytes) = bytes {
-        if out.is_null() {
-            return Err(CKR_ARGUMENTS_BAD);
+        // SAFETY: `out_len` valid per the caller; `None` for a NULL `out`.
+        let room = unsafe { capacity(out, out_len)? }.ok_or(CKR_ARGUMENTS_BAD)?;
+        if bytes.len() > room {
+            tracing::error!(len = bytes.len(), room, "output longer than the caller's buffer: not written");
+            return Err(CKR_DEVICE_ERROR);
         }
-        // SAFETY: `Output::Data` only comes with a capacity ≥ its length.
+        // SAFETY: `out` has `room` ≥ `bytes.len()` writable bytes per the caller.
         unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), out, bytes.len()) };
     }
     // SAFETY: `out_len` valid per the caller.
@@ -205,6 +210,20 @@ mod tests {
         unsafe { deliver(buf.as_mut_ptr(), &mut len, Output::Data(vec![1, 2, 3])) }.unwrap();
         assert_eq!((len, buf), (3, [1, 2, 3, 0]));
         assert_eq!(unsafe { capacity(buf.as_ptr(), ptr::null()) }, Err(CKR_ARGUMENTS_BAD));
+    }
+
+    #[test]
+    fn deliver_refuses_more_bytes_than_the_room() {
+        // A 6-byte buffer of which the caller gives 4: nothing past them is written.
+        let mut buf = [0xEEu8; 6];
+        let mut len: CK_ULONG = 4;
+        let rv = unsafe { deliver(buf.as_mut_ptr(), &mut len, Output::Data(vec![1; 5])) };
+        assert_eq!(rv, Err(CKR_DEVICE_ERROR));
+        assert_eq!((len, buf), (4, [0xEE; 6]), "nothing written, length unchanged");
+        unsafe { deliver(buf.as_mut_ptr(), &mut len, Output::Data(vec![1; 4])) }.unwrap();
+        assert_eq!((len, buf), (4, [1, 1, 1, 1, 0xEE, 0xEE]));
+        let rv = unsafe { deliver(ptr::null_mut(), &mut len, Output::Data(vec![1])) };
+        assert_eq!(rv, Err(CKR_ARGUMENTS_BAD));
     }
 
     #[test]

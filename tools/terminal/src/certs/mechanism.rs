@@ -32,6 +32,15 @@ impl KeyAlgorithm {
             KeyAlgorithm::EcP384 => "ECC P-384",
         }
     }
+
+    /// Bytes of a signature by a key of this algorithm (PSO:CDS and
+    /// INTERNAL AUTHENTICATE answer nothing else).
+    pub fn signature_len(self) -> usize {
+        match self {
+            KeyAlgorithm::Rsa2048 => RSA_SIGNATURE_LEN,
+            KeyAlgorithm::EcP384 => ECDSA_P384_SIGNATURE_LEN,
+        }
+    }
 }
 
 impl fmt::Display for KeyAlgorithm {
@@ -133,6 +142,10 @@ pub const RSA_PSS_HASH_LENGTHS: [usize; 3] = [32, 48, 64];
 pub const ECDSA_INPUT_MAX: usize = 64;
 /// A 2048-bit RSA cryptogram.
 pub const RSA_CRYPTOGRAM_LEN: usize = 256;
+/// An RSA-2048 signature: k = 256 bytes (RFC 8017 §8.1.1, §8.2.1).
+pub const RSA_SIGNATURE_LEN: usize = 256;
+/// A P-384 ECDSA signature: r ‖ s, 48 bytes each (BSI TR-03111 §5.2.1 plain format).
+pub const ECDSA_P384_SIGNATURE_LEN: usize = 96;
 /// An uncompressed P-384 point `04 ‖ X ‖ Y` (SEC 1 §2.3.3).
 pub const P384_POINT_LEN: usize = 97;
 /// The `04` first byte of an uncompressed point.

@@ -48,6 +48,10 @@ struct FakeZone {
     chain: Vec<u8>,
     /// Every command APDU, as hex.
     log: Vec<String>,
+    /// Key reference of the last MSE:SET.
+    key_ref: u8,
+    /// A faulty card: signatures of this length instead of the key's.
+    signature_len: Option<usize>,
 }
 
 impl FakeZone {
@@ -97,7 +101,18 @@ impl FakeZone {
             verified: false,
             chain: Vec::new(),
             log: Vec::new(),
+            key_ref: 0,
+            signature_len: None,
         }
+    }
+
+    /// "Signature": the input reversed, zero-padded to the key's signature
+    /// length (RSA 256, ECDSA 96 bytes) unless the card is set to fail.
+    fn signature(&self, key_ref: u8, input: &[u8]) -> Vec<u8> {
+        let len = self.signature_len.unwrap_or(if key_ref <= 2 { 256 } else { 96 });
+        let mut signature: Vec<u8> = input.iter().rev().copied().collect();
+        signature.resize(len, 0);
+        signature
     }
 
     fn answer(&mut self, cmd: &CommandApdu) -> Vec<u8> {
@@ -148,7 +163,11 @@ impl FakeZone {
                 self.tries_left = if self.verified { 3 } else { self.tries_left - 1 };
                 if self.verified { sw(0x9000) } else { sw(0x63C0 | u16::from(self.tries_left)) }
             }
-            (0x22, 0x41, _) => sw(0x9000),
+            (0x22, 0x41, _) => {
+                // `80 01 alg 84 01 kr`: the key reference is the last byte.
+                self.key_ref = cmd.data.last().copied().unwrap_or_default();
+                sw(0x9000)
+            }
             (0x2A, _, _) | (0x88, _, _) if !self.verified => sw(0x6982),
             (0x2A, _, _) if cmd.cla & 0x10 != 0 => {
                 self.chain.extend_from_slice(&cmd.data);
@@ -160,7 +179,9 @@ impl FakeZone {
                 // "Deciphered": the length received and the first two bytes.
                 with(vec![(data.len() >> 8) as u8, data.len() as u8, data[0], data[1]])
             }
-            (0x2A, 0x9E, 0x9A) | (0x88, _, _) => with(cmd.data.iter().rev().copied().collect()),
+            (0x2A, 0x9E, 0x9A) => with(self.signature(self.key_ref, &cmd.data)),
+            // INTERNAL AUTHENTICATE: P2 `8x`, x = key reference.
+            (0x88, _, p2) => with(self.signature(p2 & 0x1F, &cmd.data)),
             _ => sw(0x6D00),
         }
     }
@@ -311,7 +332,7 @@ fn sign_sets_the_dst_and_refuses_bad_input_before_sending() {
     assert!(error.to_string().contains("PIN2 not verified"), "{error}");
     zone.verify_pin2("13572468").unwrap();
     let signature = zone.sign(KeySlot::Ecc1, SignMechanism::Ecdsa, &[1, 2, 3]).unwrap();
-    assert_eq!(signature, vec![3, 2, 1]);
+    assert_eq!((signature.len(), &signature[..3]), (96, [3, 2, 1].as_slice()));
     let before = zone.transport().name();
     assert_eq!(before, "fake certificate zone");
     for (slot, mech, input) in [
@@ -331,13 +352,39 @@ fn sign_sets_the_dst_and_refuses_bad_input_before_sending() {
     assert!(matches!(zone.ecdh(KeySlot::Ecc1, &[2; 49]), Err(CertsError::InvalidInput { .. })));
     assert!(matches!(zone.internal_authenticate(KeySlot::Decipher, &[1; 20]), Err(CertsError::InvalidInput { .. })));
     let auth = zone.internal_authenticate(KeySlot::Ecc1, &[7, 8]).unwrap();
-    assert_eq!(auth, vec![8, 7]);
+    assert_eq!((auth.len(), &auth[..2]), (96, [8, 7].as_slice()));
     drop(zone);
     let n = card.log.len();
     assert_eq!(card.log[n - 1], "0088418302070800");
     // MSE:SET DST for ECDSA with key 03, then PSO:CDS with Le 00.
     assert!(card.log.contains(&"002241B606800140840103".to_owned()));
     assert!(card.log.contains(&"002A9E9A0301020300".to_owned()));
+}
+
+#[test]
+fn a_signature_of_the_wrong_length_is_refused() {
+    let mut card = FakeZone::new();
+    let mut zone = CertificateZone::open(&mut card, None).unwrap();
+    zone.verify_pin2("13572468").unwrap();
+    let digest_info = crate::digest_info::prefix(pki::HashAlgorithm::Sha256).to_vec();
+    let rsa = zone.sign(KeySlot::SignAuth, SignMechanism::RsaPkcs1, &digest_info).unwrap();
+    assert_eq!(rsa.len(), RSA_SIGNATURE_LEN);
+    drop(zone);
+    for (wrong, slot) in [(255, KeySlot::SignAuth), (257, KeySlot::SignAuth), (95, KeySlot::Ecc1), (256, KeySlot::Ecc1)]
+    {
+        card.signature_len = Some(wrong);
+        let mut zone = CertificateZone::open(&mut card, None).unwrap();
+        zone.verify_pin2("13572468").unwrap();
+        let mech = if slot == KeySlot::SignAuth { SignMechanism::RsaPkcs1 } else { SignMechanism::Ecdsa };
+        let error = zone.sign(slot, mech, &digest_info).unwrap_err();
+        assert!(matches!(error, CertsError::Malformed { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.starts_with("PSO:COMPUTE DIGITAL SIGNATURE (key 0"), "{message}");
+        assert!(message.contains(&format!("{wrong} bytes; a ")), "{message}");
+        let error = zone.internal_authenticate(slot, &digest_info).unwrap_err();
+        assert!(matches!(error, CertsError::Malformed { .. }), "{error:?}");
+        assert!(error.to_string().starts_with("INTERNAL AUTHENTICATE (key 0"), "{error}");
+    }
 }
 
 #[test]
