@@ -30,18 +30,10 @@ pub use pace_perso::{MrzPassword, PacePasswords, PaceSetup};
 pub use pin_perso::{PinPolicy, PinSetup};
 pub use public::PublicZoneInput;
 
-/// Every zone's applet, by AID (the certificate zone with its default
-/// options; `registry_for` reads them from an image).
-pub fn registry() -> AppletRegistry {
-    registry_with(certificate::CertificateApplet::default())
-}
-
-/// Every zone's applet for a personalized `image`.
+/// Every zone's applet, by AID, for a personalized `image` (the
+/// certificate zone takes its options from the image's `cert.config`).
 pub fn registry_for(image: &CardImage) -> AppletRegistry {
-    registry_with(certificate::CertificateApplet::for_image(image))
-}
-
-fn registry_with(certificate_applet: certificate::CertificateApplet) -> AppletRegistry {
+    let certificate_applet = certificate::CertificateApplet::for_image(image);
     let mut registry = AppletRegistry::new();
     registry.register(icao::AID, Box::new(icao::IcaoApplet));
     registry.register(household::AID, Box::new(household::HouseholdApplet));

@@ -198,6 +198,106 @@ fn generate_status_words() {
     assert_eq!(terminal.sw(0x00, 0x46, 0x00, 0x01, &[0x01], Some(65536)), 0x6700);
 }
 
+/// GENERATE whose Ne cannot hold DO'7F49' (RSA 270, EC 102 bytes, plus the
+/// R-MAC of the session) answers 6Cxx before any key is drawn: without a
+/// random source the answer is still 6Cxx, not 6F00.
+#[test]
+fn generate_refuses_a_short_ne_before_generating() {
+    let mut image = personalized(true);
+    let mut no_rng = Direct { rng: None, ..Direct::issuer(1) };
+    assert_eq!(no_rng.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x01, &[], Some(256))), 0x6C00, "RSA: 270 bytes");
+    assert_eq!(no_rng.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x03, &[], Some(101))), 0x6C66, "EC: 102 bytes");
+    // Inside an R-MAC session the 8 bytes of the R-MAC count too.
+    let mut r_mac = Direct { rng: None, response_mac_len: 8, ..Direct::issuer(1) };
+    assert_eq!(r_mac.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x03, &[], Some(102))), 0x6C6E, "EC: 102 + 8 bytes");
+    assert_eq!(r_mac.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x01, &[], Some(277))), 0x6C00, "RSA: 270 + 8 bytes");
+    // An Ne that fits reaches the random source (6F00 here); Le absent too (no data is answered).
+    assert_eq!(r_mac.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x03, &[], Some(110))), 0x6F00);
+    assert_eq!(no_rng.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x01, &[], Some(270))), 0x6F00);
+    assert_eq!(no_rng.sw(&mut image, &apdu(0x00, 0x46, 0x00, 0x01, &[], None)), 0x6F00);
+    assert_eq!(image, personalized(true), "nothing written");
+    for slot in &KEY_SLOTS {
+        let answer = Direct::issuer(4).run(&mut image, &generate_apdu(slot.key_ref.value())).unwrap().data;
+        assert_eq!(answer.len(), certificate::keys::public_key_do_len(slot.kind));
+    }
+}
+
+/// P1 01 answers the key its public key EF holds (SubjectPublicKeyInfo),
+/// without decoding the private key object.
+#[test]
+fn read_public_key_comes_from_the_public_key_ef() {
+    let mut image = issued(true);
+    let expected: Vec<_> =
+        KEY_SLOTS.iter().map(|slot| private_key(&image, slot.key_ref.value()).public_key().to_public_key_do()).collect();
+    // The private key objects gone, or not decodable: the answers stay.
+    for (n, slot) in KEY_SLOTS.iter().enumerate() {
+        if n % 2 == 0 {
+            image.objects.remove(slot.object);
+        } else {
+            image.objects.insert(slot.object.to_string(), vec![0xFF; 3]);
+        }
+    }
+    let mut issuer = Direct::issuer(6);
+    for (slot, expected) in KEY_SLOTS.iter().zip(&expected) {
+        let answer = issuer.run(&mut image, &apdu(0x00, 0x46, 0x01, slot.key_ref.value(), &[], Some(65536)));
+        assert_eq!(answer.map(|r| r.data), Ok(expected.clone()), "key {:02X}", slot.key_ref.value());
+    }
+    // An empty public key EF: no key (6A88); a damaged one: 6F00; an RSA SPKI in an EC slot: 6F00.
+    let with_ef = |fid: u16, content: Vec<u8>| {
+        let mut image = issued(true);
+        let at = certificate::directory::ef_ref(&image, fid).unwrap();
+        image.mf.ef_at_mut(&at).unwrap().data = content;
+        image
+    };
+    let rsa_spki = ef(&image, 0x4421);
+    assert_eq!(issuer.sw(&mut with_ef(0x4423, Vec::new()), &apdu(0x00, 0x46, 0x01, 0x03, &[], Some(256))), 0x6A88);
+    assert_eq!(issuer.sw(&mut with_ef(0x4423, vec![0x30, 0x00]), &apdu(0x00, 0x46, 0x01, 0x03, &[], Some(256))), 0x6F00);
+    assert_eq!(issuer.sw(&mut with_ef(0x4423, rsa_spki), &apdu(0x00, 0x46, 0x01, 0x03, &[], Some(256))), 0x6F00);
+}
+
+/// One source for the secure-messaging option: the applet's, set from the
+/// image's `cert.config` when the registry is built (`registry_for`).
+#[test]
+fn the_applet_option_decides_the_access_rules() {
+    let mut image = issued(true);
+    let compat = certificate::CertificateApplet::for_image(&issued(false));
+    let strict = certificate::CertificateApplet::for_image(&image);
+    let mut plain = Direct { issuer_session: false, ..Direct::issuer(7) };
+    let read_key = apdu(0x00, 0x46, 0x01, 0x03, &[], Some(256));
+    assert_eq!(plain.run_on(&strict, &mut image, &read_key).map(|r| r.sw), Err(card_os::StatusWord::SecurityStatusNotSatisfied));
+    assert_eq!(plain.run_on(&compat, &mut image, &read_key).map(|r| r.data.len()), Ok(102));
+    use card_os::Applet as _;
+    assert!(strict.in_pace_scope(PacePassword::Can) && !compat.in_pace_scope(PacePassword::Can));
+}
+
+/// A proprietary class never reaches the zone's commands: 6E00, inside an
+/// issuer session too (card-os hands the applet the unwrapped class 00).
+#[test]
+fn a_proprietary_class_is_6e00_in_every_context() {
+    let mut image = issued(true);
+    for cla in [0x80, 0x84] {
+        assert_eq!(Direct::issuer(8).sw(&mut image, &apdu(cla, 0x46, 0x01, 0x03, &[], Some(256))), 0x6E00);
+        assert_eq!(Direct::issuer(8).sw(&mut image, &apdu(cla, 0x46, 0x00, 0x03, &[], Some(256))), 0x6E00);
+    }
+}
+
+/// Through the card in an R-MAC session (level 13): GENERATE's answer and
+/// its R-MAC fit Ne together.
+#[test]
+fn generate_over_an_r_mac_session_counts_the_r_mac() {
+    let image = with_issuer_keys(personalized(true));
+    let mut card = applets::card_with_rng(image, pace_support::card_rng(32));
+    card.power_on(Interface::Contact);
+    assert_eq!(card.process(&apdu(0x00, 0xA4, 0x04, 0x0C, certificate::AID, None).to_bytes().unwrap()), [0x90, 0x00]);
+    let mut issuer = IssuerChannel::open(&mut card);
+    assert_eq!(issuer.transmit(&mut card, &apdu(0x00, 0x46, 0x00, 0x03, &[], Some(102))), (vec![], 0x6C6E));
+    assert!(!card.image().objects.contains_key("cert.key.03"), "nothing generated");
+    let (answer, sw) = issuer.transmit(&mut card, &apdu(0x00, 0x46, 0x00, 0x03, &[], Some(110)));
+    assert_eq!((answer.len(), sw), (102, SW_OK));
+    assert_eq!(issuer.transmit(&mut card, &apdu(0x00, 0x46, 0x01, 0x03, &[], Some(109))), (vec![], 0x6C6E));
+    assert_eq!(issuer.transmit(&mut card, &apdu(0x00, 0x46, 0x01, 0x03, &[], Some(110))), (answer, SW_OK));
+}
+
 #[test]
 fn read_public_key_needs_sm_or_issuer() {
     let image = issued(true);

@@ -59,6 +59,10 @@ pub struct CommandContext<'c, 'i> {
     pub secure_messaging: bool,
     /// The command arrived inside an SCP03 issuer session (set by the GP layer).
     pub issuer_session: bool,
+    /// Bytes the card appends after the data of a 9000 / 62xx / 63xx answer:
+    /// the R-MAC of an SCP03 session at level 11 or 13, else 0. The data and
+    /// these bytes must fit Ne together (`check_ne`; scp03.md §Wrapping).
+    pub response_mac_len: usize,
     /// Injected faults (fault.rs); empty on a conforming card.
     pub faults: FaultSet,
     /// The card's random source (on-card key generation, signatures);
@@ -103,6 +107,22 @@ impl CommandContext<'_, '_> {
             secure_messaging: self.secure_messaging,
             issuer_session: self.issuer_session,
         }
+    }
+
+    /// Whether an answer of `len` data bytes fits the command's `ne` with
+    /// what the card appends (`response_mac_len`): 6Cxx with the total length
+    /// otherwise; Ne absent fits (ISO 7816-4 §5.1). card-os checks every
+    /// answer so after the command; a handler calls this to refuse before
+    /// work it cannot take back or that is costly (key generation).
+    pub fn check_ne(&self, ne: Option<usize>, len: usize) -> Result<(), StatusWord> {
+        crate::apdu::response::check_ne(ne, len, self.response_mac_len)
+    }
+
+    /// The room Ne leaves for response data once the card appends
+    /// `response_mac_len` bytes: what a command that reads "up to Ne bytes"
+    /// (READ BINARY) reads. Ne absent stays absent.
+    pub fn data_ne(&self, ne: Option<usize>) -> Option<usize> {
+        ne.map(|ne| ne.saturating_sub(self.response_mac_len))
     }
 
     pub fn current_df(&self) -> Option<&Df> {

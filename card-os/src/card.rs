@@ -40,7 +40,7 @@ use core::fmt;
 
 use crate::apdu::{class, ChainState, ChainStep, CommandApdu, ResponseApdu};
 use crate::fault::{Fault, FaultSet};
-use crate::apdu::response::wrong_le;
+use crate::apdu::response::check_ne;
 use crate::applet::{AppletRegistry, AppletVolatile, CommandContext, Response, Selection};
 use crate::fs::{binary, select};
 use crate::gp::{self, GpState, Route};
@@ -49,7 +49,7 @@ use crate::nvm::{CardImage, Transaction};
 use crate::pace::{self, Established, PaceContext, PaceState};
 use crate::rng::CardRng;
 use crate::pin;
-use crate::protocol::scp03::CardSession;
+use crate::protocol::scp03::{carries_response_mac, CardSession};
 use crate::protocol::TdesSmSession;
 use crate::secure_messaging::{self, Session};
 use crate::{active_auth, bac, chip_auth, ta};
@@ -103,8 +103,10 @@ enum Protection {
     Plain,
     /// Secure messaging: the session that unwrapped it.
     Iso(Session),
-    /// SCP03: the issuer session that unwrapped it (boxed: large).
-    Issuer(alloc::boxed::Box<CardSession>),
+    /// SCP03: the issuer session that unwrapped it, held directly: a box
+    /// would leave a copy of the session keys in freed heap when the session
+    /// moves back out (nothing zeroizes it).
+    Issuer(CardSession),
     /// INITIALIZE UPDATE or EXTERNAL AUTHENTICATE, with the SCP03 state they act on.
     Gp(GpCommand, GpState),
 }
@@ -279,6 +281,7 @@ impl Card {
         };
         let protected = session.is_some();
         let in_issuer_session = issuer.is_some();
+        let response_mac_len = issuer.as_ref().map_or(0, CardSession::response_mac_len);
         let ends_issuer_session = in_issuer_session && gp::ends_session(&cmd);
         // The card-level protocols are not offered inside an issuer session.
         // CA v1 in the eMRTD application uses GENERAL AUTHENTICATE too.
@@ -293,9 +296,9 @@ impl Card {
             self.volatile.security.pace = None;
             self.volatile.security.bac = false;
         }
-        let (response, new_session) = self.handle(cmd, protected, in_issuer_session, is_pace);
+        let (response, new_session) = self.handle(cmd, protected, in_issuer_session, response_mac_len, is_pace);
         let bytes = match issuer {
-            Some(issuer) => self.respond_issuer(&response, *issuer, ends_issuer_session),
+            Some(issuer) => self.respond_issuer(&response, issuer, ends_issuer_session),
             None => self.respond(response, session),
         };
         match new_session {
@@ -341,7 +344,7 @@ impl Card {
         if class::logical_channel(cmd.cla).is_some_and(|ch| ch != BASIC_CHANNEL) {
             return Err(StatusWord::LogicalChannelNotSupported);
         }
-        let gp_command = match gp::route(&cmd, &issuer) {
+        let gp_command = match gp::route(&cmd) {
             Route::InitializeUpdate => Some(GpCommand::InitializeUpdate),
             Route::ExternalAuthenticate => Some(GpCommand::ExternalAuthenticate),
             Route::Secured => {
@@ -350,7 +353,7 @@ impl Card {
                     return Err(StatusWord::SecurityStatusNotSatisfied);
                 };
                 let cmd = gp::unwrap_command(&mut issuer, &cmd, self.faults)?;
-                return Ok(Received { cmd, protection: Protection::Issuer(alloc::boxed::Box::new(issuer)) });
+                return Ok(Received { cmd, protection: Protection::Issuer(issuer) });
             }
             Route::Other => {
                 // Outside the session: a plain SELECT ends it and is
@@ -403,7 +406,7 @@ impl Card {
                     .map(|session| (Response::empty(), GpState::Open(session)))
             }
         };
-        let result = result.and_then(|(r, state)| fit_to_ne(r, cmd.ne, self.faults).map(|r| (r, state)));
+        let result = result.and_then(|(r, state)| fit_to_ne(r, cmd.ne, self.faults, 0).map(|r| (r, state)));
         let response = match result {
             Ok((response, state)) => {
                 self.volatile.gp = state;
@@ -428,11 +431,13 @@ impl Card {
     }
 
     /// Chaining and execution of a received (plain or unwrapped) command.
+    /// `response_mac_len`: the R-MAC the issuer session appends (`CommandContext`).
     fn handle(
         &mut self,
         cmd: CommandApdu,
         protected: bool,
         issuer_session: bool,
+        response_mac_len: usize,
         is_pace: bool,
     ) -> (ResponseApdu, Option<NewSession>) {
         let chained = if is_pace {
@@ -448,7 +453,7 @@ impl Card {
         };
         // The state before the command: TERMINATE CARD USAGE itself answers 9000.
         let terminated = self.image.life_cycle == LifeCycle::Terminated;
-        let (result, established) = self.execute(&cmd, protected, issuer_session, is_pace);
+        let (result, established) = self.execute(&cmd, protected, issuer_session, response_mac_len, is_pace);
         let mut response = match result {
             Ok(response) => ResponseApdu::new(response.data, response.sw),
             Err(sw) => ResponseApdu::new(Vec::new(), sw),
@@ -528,6 +533,7 @@ impl Card {
         cmd: &CommandApdu,
         protected: bool,
         issuer_session: bool,
+        response_mac_len: usize,
         is_pace: bool,
     ) -> (Result<Response, StatusWord>, Option<NewSession>) {
         let mut tx = Transaction::begin(&mut self.image);
@@ -591,6 +597,7 @@ impl Card {
                 interface: self.interface,
                 secure_messaging: protected,
                 issuer_session,
+                response_mac_len,
                 faults: self.faults,
                 rng: self.rng.as_mut(),
                 applet_state: &mut self.volatile.applet,
@@ -602,7 +609,7 @@ impl Card {
             }
             (result, None)
         };
-        let result = result.and_then(|r| fit_to_ne(r, cmd.ne, self.faults));
+        let result = result.and_then(|r| fit_to_ne(r, cmd.ne, self.faults, response_mac_len));
         let changed = match &result {
             Ok(response) if response.sw.is_executed() => tx.commit(),
             _ => tx.rollback(),
@@ -721,17 +728,67 @@ fn dispatch(
 
 /// ISO 7816-4 §5.1: Le absent means no response data is expected; the card
 /// never sends more than Ne bytes. Longer data → 6Cxx with the exact length.
-fn fit_to_ne(mut response: Response, ne: Option<usize>, faults: FaultSet) -> Result<Response, StatusWord> {
+/// Inside an SCP03 session at an R-MAC level the `response_mac_len` bytes of
+/// the R-MAC follow the data of a 9000 / 62xx / 63xx answer: the two fit Ne
+/// together, and 6Cxx names their total (scp03.md §Wrapping).
+fn fit_to_ne(
+    mut response: Response,
+    ne: Option<usize>,
+    faults: FaultSet,
+    response_mac_len: usize,
+) -> Result<Response, StatusWord> {
+    let trailer = if carries_response_mac(response.sw.to_u16()) { response_mac_len } else { 0 };
     match ne {
         None => {
             response.data.clear();
             Ok(response)
         }
-        Some(ne) if faults.has(Fault::LongResponseTruncated) && response.data.len() > ne => {
-            response.data.truncate(ne); // FAULT: 9000 with Ne bytes instead of 6Cxx
+        Some(ne) if faults.has(Fault::LongResponseTruncated) && response.data.len() + trailer > ne => {
+            response.data.truncate(ne.saturating_sub(trailer)); // FAULT: 9000 with Ne bytes instead of 6Cxx
             Ok(response)
         }
-        Some(ne) if response.data.len() > ne => Err(wrong_le(response.data.len())),
-        Some(_) => Ok(response),
+        Some(_) => check_ne(ne, response.data.len(), trailer).map(|()| response),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::scp03::{CardPending, HostSession, InitializeUpdateResponse, Kdd, SecurityLevel, StaticKeys};
+
+    /// A card-side session at `level`, opened against the host side.
+    fn card_session(level: SecurityLevel) -> CardSession {
+        let keys = StaticKeys { kvn: 0x30, enc: [0x40; 16], mac: [0x41; 16], dek: [0x42; 16] };
+        let host_challenge = [0x11; 8];
+        let (pending, response) = CardPending::initialize_update(&keys, &Kdd(*b"0210012345"), &host_challenge, [0x22; 8]);
+        let response = InitializeUpdateResponse::parse(&response.to_bytes()).unwrap();
+        let (_, ext_auth) = HostSession::open(&keys, &host_challenge, &response, level).unwrap();
+        pending.external_authenticate(&CommandApdu::parse(&ext_auth).unwrap()).unwrap()
+    }
+
+    /// The issuer session travels with its command by value: a box would
+    /// leave a copy of the session keys in freed heap when moved back out.
+    #[test]
+    fn the_issuer_session_travels_by_value() {
+        let protection = Protection::Issuer(card_session(SecurityLevel::CMacRMac));
+        let Protection::Issuer(session) = protection else {
+            panic!("not an issuer protection");
+        };
+        assert_eq!(session.level(), SecurityLevel::CMacRMac);
+    }
+
+    #[test]
+    fn fit_to_ne_counts_the_r_mac_of_executed_answers_only() {
+        let ok = |n: usize| Response::ok(alloc::vec![0xA5; n]);
+        let none = FaultSet::none();
+        assert_eq!(fit_to_ne(ok(102), Some(110), none, 8).map(|r| r.data.len()), Ok(102));
+        assert_eq!(fit_to_ne(ok(102), Some(109), none, 8), Err(StatusWord::WrongLe(110)));
+        assert_eq!(fit_to_ne(ok(270), Some(270), none, 8), Err(StatusWord::WrongLe(0)));
+        assert_eq!(fit_to_ne(ok(102), Some(102), none, 0).map(|r| r.data.len()), Ok(102));
+        // Le absent: no data, whatever follows it.
+        assert_eq!(fit_to_ne(ok(102), None, none, 8).map(|r| r.data.len()), Ok(0));
+        // FAULT long-response-truncated: the data cut so that the R-MAC still fits.
+        let truncated = fit_to_ne(ok(102), Some(100), FaultSet::only(Fault::LongResponseTruncated), 8);
+        assert_eq!(truncated.map(|r| r.data.len()), Ok(92));
     }
 }

@@ -170,7 +170,10 @@ fn every_level_opens_and_satisfies_issuer_session() {
         let mut card = card();
         let mut host = open(&mut card, level);
         assert_eq!(send(&mut card, &mut host, &update_issuer_ef(&[1, 2, 3, 4])), (vec![], SW_OK), "{level:?}");
-        assert_eq!(send(&mut card, &mut host, &read_issuer_ef()), (vec![1, 2, 3, 4, 0, 0, 0, 0], SW_OK));
+        // Le: the 8 data bytes and, at the R-MAC levels, the 8 bytes of the R-MAC.
+        let ne = 8 + if level.response_mac() { 8 } else { 0 };
+        let read = CommandApdu::new(0x00, 0xB0, 0x80 | SFI_ISSUER, 0, vec![], Some(ne)).to_bytes().unwrap();
+        assert_eq!(send(&mut card, &mut host, &read), (vec![1, 2, 3, 4, 0, 0, 0, 0], SW_OK));
         assert_eq!(send(&mut card, &mut host, &hex("00DA0000 03 AABBCC")), (vec![], SW_OK));
         assert_eq!(send(&mut card, &mut host, &hex("00CA0000 00")), (vec![0xAA, 0xBB, 0xCC], SW_OK));
         assert_eq!(send(&mut card, &mut host, &hex("00EE0000 00")), (vec![1, 0], SW_OK));
@@ -279,6 +282,80 @@ fn external_authenticate_status_words() {
     other.mac[0] ^= 0x01;
     let error = HostSession::open(&diversify(&other, &response.kdd), &[3; 8], &response, SecurityLevel::CMac).unwrap_err();
     assert!(error.to_string().contains("issuer keys do not match"), "{error}");
+}
+
+/// scp03.md §EXTERNAL AUTHENTICATE: only directly after INITIALIZE UPDATE,
+/// otherwise 6985 — inside an open session too, which it then ends.
+#[test]
+fn external_authenticate_inside_the_session_is_6985_and_ends_it() {
+    for level in SecurityLevel::ALL {
+        // As sent raw by a host that opens again without INITIALIZE UPDATE.
+        let mut card = card();
+        let mut host = open(&mut card, level);
+        assert_eq!(card.process(&hex("8482010010 00000000000000000000000000000000")), [0x69, 0x85], "{level:?}");
+        assert!(!card.has_issuer_session(), "{level:?}");
+        assert_eq!(card.process(&host.wrap_command(&read_issuer_ef()).unwrap()), [0x69, 0x82]);
+        // With a C-MAC that verifies (the host wrapped 00 82 to 84 82): still 6985, in plain.
+        let mut host = open(&mut card, level);
+        let ext_auth = host.wrap_command(&hex("0082010010 00000000000000000000000000000000")).unwrap();
+        assert_eq!(&ext_auth[..2], [0x84, 0x82]);
+        assert_eq!(card.process(&ext_auth), [0x69, 0x85], "{level:?}");
+        assert!(!card.has_issuer_session(), "{level:?}");
+        assert_eq!(card.process(&host.wrap_command(&read_issuer_ef()).unwrap()), [0x69, 0x82]);
+    }
+}
+
+/// scp03.md §Wrapping: on the R-MAC levels the data and the 8-byte R-MAC
+/// fit Ne together; 6Cxx names their total. Without R-MAC, the data alone.
+#[test]
+fn response_data_and_r_mac_fit_ne_together() {
+    for level in SecurityLevel::ALL {
+        let mut card = card();
+        let mut host = open(&mut card, level);
+        assert_eq!(send(&mut card, &mut host, &hex("00DA0000 03 AABBCC")), (vec![], SW_OK));
+        let r_mac = if level.response_mac() { 8 } else { 0 };
+        // Le 03: exactly the data.
+        let get_3 = hex("00CA0000 03");
+        if level.response_mac() {
+            let raw = card.process(&host.wrap_command(&get_3).unwrap());
+            assert_eq!(raw, [0x6C, 0x0B], "{level:?}: 3 data bytes + 8 R-MAC bytes");
+            assert_eq!(host.unwrap_response(&raw).unwrap(), (vec![], 0x6C0B));
+        } else {
+            assert_eq!(send(&mut card, &mut host, &get_3), (vec![0xAA, 0xBB, 0xCC], SW_OK), "{level:?}");
+        }
+        // Le = data + R-MAC: answered, within Ne.
+        let get_fit = CommandApdu::new(0x00, INS_GET, 0, 0, vec![], Some(3 + r_mac)).to_bytes().unwrap();
+        let raw = card.process(&host.wrap_command(&get_fit).unwrap());
+        assert_eq!(raw.len(), 3 + r_mac + 2, "{level:?}");
+        assert_eq!(host.unwrap_response(&raw).unwrap(), (vec![0xAA, 0xBB, 0xCC], SW_OK));
+        // No data and an Ne short of the R-MAC: 6C08.
+        if level.response_mac() {
+            let raw = card.process(&host.wrap_command(&hex("00EE0000 01")).unwrap());
+            assert_eq!(raw, [0x6C, 0x0A], "{level:?}: 2 data bytes + 8 R-MAC bytes");
+            let raw = card.process(&host.wrap_command(&hex("00A4020C 02 0101 04")).unwrap());
+            assert_eq!(raw, [0x6C, 0x08], "{level:?}");
+        }
+        // READ BINARY reads what Ne leaves beside the R-MAC: Le 0C → 4 bytes at the R-MAC levels.
+        let read = CommandApdu::new(0x00, 0xB0, 0x80 | SFI_ISSUER, 0, vec![], Some(4 + r_mac)).to_bytes().unwrap();
+        assert_eq!(send(&mut card, &mut host, &read), (vec![0; 4], SW_OK), "{level:?}");
+        assert!(card.has_issuer_session(), "{level:?}: a 6Cxx keeps the session");
+    }
+}
+
+/// A SELECT refused for its Le in an R-MAC session leaves the selection as it was.
+#[test]
+fn a_select_refused_for_the_r_mac_changes_nothing() {
+    let mut card = card();
+    let mut host = open(&mut card, SecurityLevel::CMacRMac);
+    let (fcp, sw) = send(&mut card, &mut host, &hex("00A40204 02 0101 00"));
+    assert_eq!(sw, SW_OK);
+    assert_eq!(send(&mut card, &mut host, &hex("00A4000C")), (vec![], SW_OK), "back to the MF (ends the session)");
+    let mut host = open(&mut card, SecurityLevel::CMacRMac);
+    let short = CommandApdu::new(0x00, 0xA4, 0x02, 0x04, vec![0x01, 0x01], Some(fcp.len())).to_bytes().unwrap();
+    let raw = card.process(&host.wrap_command(&short).unwrap());
+    assert_eq!(raw, [0x6C, (fcp.len() + 8) as u8]);
+    // No current EF: READ BINARY without SFI has nothing to read.
+    assert_eq!(send(&mut card, &mut host, &hex("00B00000 08")), (vec![], 0x6986));
 }
 
 #[test]

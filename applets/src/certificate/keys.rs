@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use card_os::{CardImage, CardRng, StatusWord};
 use der::asn1::{AnyRef, BitString, ObjectIdentifier, Uint};
-use der::{Encode, Sequence};
+use der::{Decode, Encode, Sequence};
 use p384::elliptic_curve::Generate;
 use p384::elliptic_curve::sec1::ToSec1Point;
 use rsa::BoxedUint;
@@ -39,6 +39,9 @@ pub const RSA_MODULUS_LEN: usize = RSA_MODULUS_BITS / 8;
 pub const P384_FIELD_LEN: usize = 48;
 /// `04 ‖ X ‖ Y` (SEC 1 §2.3.3).
 pub const P384_POINT_LEN: usize = 1 + 2 * P384_FIELD_LEN;
+
+/// Octets of the public exponent 65537 (`01 00 01`) every generated RSA key has.
+const RSA_EXPONENT_LEN: usize = 3;
 
 /// Public key DO (ISO 7816-8 table 3, TR-03110-3 D.3.1).
 const TAG_PUBLIC_KEY: [u8; 2] = [0x7F, 0x49];
@@ -126,6 +129,17 @@ pub fn load(image: &CardImage, slot: &KeySlot) -> Result<Option<PrivateKey>, Sta
         return Err(DAMAGED);
     }
     Ok(Some(key))
+}
+
+/// The length of DO'7F49' for a generated key of `kind`: what GENERATE
+/// answers (RSA 270 bytes, EC 102 bytes; certificate-zone.md §GENERATE).
+pub fn public_key_do_len(kind: KeyKind) -> usize {
+    let do_len = |tag_len: usize, value_len: usize| tag_len + card_os::tlv::length_field_size(value_len) + value_len;
+    let inner = match kind {
+        KeyKind::Rsa2048 => do_len(1, RSA_MODULUS_LEN) + do_len(1, RSA_EXPONENT_LEN),
+        KeyKind::EcP384 => do_len(1, P384_POINT_LEN),
+    };
+    do_len(TAG_PUBLIC_KEY.len(), inner)
 }
 
 /// Whether `slot` holds a key.
@@ -253,6 +267,38 @@ impl PublicKey {
         card_os::tlv::encode_length(inner.len(), &mut out);
         out.extend_from_slice(&inner);
         out
+    }
+
+    /// The public key a public key EF holds (DER SubjectPublicKeyInfo, as
+    /// `to_spki_der` writes it), for a slot of `kind`. Anything else — another
+    /// algorithm or curve, a modulus longer than 2048 bits, a point not on
+    /// P-384 — is a damaged image (6F00).
+    pub fn from_spki_der(spki: &[u8], kind: KeyKind) -> Result<PublicKey, StatusWord> {
+        let decoded = SubjectPublicKeyInfo::from_der(spki).map_err(|_| DAMAGED)?;
+        let key_bits = decoded.subject_public_key.as_bytes().ok_or(DAMAGED)?;
+        let parameters = decoded.algorithm.parameters.ok_or(DAMAGED)?;
+        match kind {
+            KeyKind::Rsa2048 => {
+                if decoded.algorithm.algorithm != RSA_ENCRYPTION || parameters != AnyRef::try_from(DER_NULL).map_err(|_| DAMAGED)? {
+                    return Err(DAMAGED);
+                }
+                let key = RsaPublicKey::from_der(key_bits).map_err(|_| DAMAGED)?;
+                let trimmed = key.modulus.as_bytes();
+                let padding = RSA_MODULUS_LEN.checked_sub(trimmed.len()).ok_or(DAMAGED)?;
+                // Left-pad to the modulus length (RFC 8017 I2OSP), as `PrivateKey::public_key`.
+                let mut modulus = alloc::vec![0u8; padding];
+                modulus.extend_from_slice(trimmed);
+                Ok(PublicKey::Rsa { modulus, exponent: key.public_exponent.as_bytes().to_vec() })
+            }
+            KeyKind::EcP384 => {
+                let curve = parameters.decode_as::<ObjectIdentifier>().map_err(|_| DAMAGED)?;
+                if decoded.algorithm.algorithm != EC_PUBLIC_KEY || curve != SECP384R1 {
+                    return Err(DAMAGED);
+                }
+                let key = p384::PublicKey::from_sec1_bytes(key_bits).map_err(|_| DAMAGED)?;
+                Ok(PublicKey::EcP384 { point: elliptic_curve_point(&key) })
+            }
+        }
     }
 
     /// DER SubjectPublicKeyInfo: rsaEncryption with RSAPublicKey, or

@@ -53,18 +53,13 @@ pub const FID_PRKDF: u16 = 0x4402;
 pub const FID_PUKDF: u16 = 0x4403;
 pub const FID_CDF: u16 = 0x4404;
 
-/// The zone's applet. It carries the profile option for the PACE scope
-/// rule (`in_pace_scope` sees no image); commands read it from the image.
+/// The zone's applet. It carries the zone's secure-messaging option, read
+/// once from the image's `cert.config` (`for_image`; the option never
+/// changes after personalization): the one source for the PACE scope rule
+/// (`in_pace_scope` sees no image) and for the access rules of every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CertificateApplet {
     secure_messaging: bool,
-}
-
-impl Default for CertificateApplet {
-    /// Secure messaging on, as `CertificatePerso::default()`.
-    fn default() -> CertificateApplet {
-        CertificateApplet { secure_messaging: true }
-    }
 }
 
 impl CertificateApplet {
@@ -76,14 +71,14 @@ impl CertificateApplet {
 
 impl Applet for CertificateApplet {
     fn process(&self, ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Response, StatusWord> {
-        // Inside an SCP03 session the issuer's class (GP `80`/`84`) reaches the
-        // applet as its ISO command (docs/spec/scp03.md §Session rules).
-        if !class::is_interindustry(cmd.cla) && !ctx.issuer_session {
+        // Inside an SCP03 session a class-84 command arrives as its ISO
+        // command (class 00; docs/spec/scp03.md §Session rules).
+        if !class::is_interindustry(cmd.cla) {
             return Err(StatusWord::ClaNotSupported);
         }
-        let sm = secure_messaging(ctx.nvm.image());
+        let sm = self.secure_messaging;
         match Command::decode(cmd)? {
-            Command::GenerateKeyPair { key } => generate::generate(ctx, key),
+            Command::GenerateKeyPair { key } => generate::generate(ctx, key, cmd.ne),
             Command::ReadPublicKey { key } => generate::read_public_key(ctx, key, sm),
             Command::PutCertificate { slot, certificate } => put_data::put_certificate(ctx, slot, certificate),
             Command::MseSet { template, crt } => key_use::mse_set(ctx, template, crt, sm),

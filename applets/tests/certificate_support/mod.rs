@@ -59,6 +59,8 @@ pub struct Direct {
     pub interface: Interface,
     pub issuer_session: bool,
     pub secure_messaging: bool,
+    /// The R-MAC card-os appends inside an SCP03 session at level 11 / 13.
+    pub response_mac_len: usize,
     pub security: SecurityStatus,
     pub rng: Option<CardRng>,
     pub state: AppletVolatile,
@@ -71,6 +73,7 @@ impl Direct {
             interface: Interface::Contact,
             issuer_session: true,
             secure_messaging: false,
+            response_mac_len: 0,
             security: SecurityStatus::default(),
             rng: Some(card_rng(seed)),
             state: AppletVolatile::default(),
@@ -81,6 +84,16 @@ impl Direct {
     /// `Card::process`), roll back otherwise.
     pub fn run(&mut self, image: &mut CardImage, apdu: &CommandApdu) -> Result<Response, StatusWord> {
         let applet = CertificateApplet::for_image(image);
+        self.run_on(&applet, image, apdu)
+    }
+
+    /// `run` with a given applet (built for another image, say).
+    pub fn run_on(
+        &mut self,
+        applet: &CertificateApplet,
+        image: &mut CardImage,
+        apdu: &CommandApdu,
+    ) -> Result<Response, StatusWord> {
         let mut selection = Selection { df: image.mf.path_by_name(AID).expect("zone present"), ef: None };
         let mut tx = Transaction::begin(image);
         let mut ctx = CommandContext {
@@ -90,6 +103,7 @@ impl Direct {
             interface: self.interface,
             secure_messaging: self.secure_messaging,
             issuer_session: self.issuer_session,
+            response_mac_len: self.response_mac_len,
             faults: FaultSet::none(),
             rng: self.rng.as_mut(),
             applet_state: &mut self.state,

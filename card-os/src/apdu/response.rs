@@ -51,17 +51,14 @@ impl ResponseApdu {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::vec;
-
-    #[test]
-    fn round_trip() {
-        let r = ResponseApdu::new(vec![1, 2], StatusWord::EndOfFileReached);
-        assert_eq!(r.to_bytes(), vec![1, 2, 0x62, 0x82]);
-        assert_eq!(ResponseApdu::parse(&[1, 2, 0x62, 0x82]), Ok(r));
-        assert_eq!(ResponseApdu::parse(&[0x90]), Err(ResponseTooShort(1)));
+/// ISO 7816-4 §5.1: whether `len` data bytes, and `trailer` bytes the card
+/// appends after them (an SCP03 R-MAC, GP Amd D §6.2.5), fit Ne: 6Cxx with
+/// their total otherwise. Ne absent fits: the card then sends no data.
+pub fn check_ne(ne: Option<usize>, len: usize, trailer: usize) -> Result<(), StatusWord> {
+    let total = len.saturating_add(trailer);
+    match ne {
+        Some(ne) if total > ne => Err(wrong_le(total)),
+        _ => Ok(()),
     }
 }
 
@@ -72,5 +69,29 @@ pub fn wrong_le(available: usize) -> StatusWord {
     match u8::try_from(available) {
         Ok(exact) if available < super::command::SHORT_MAX_NE => StatusWord::WrongLe(exact),
         _ => StatusWord::WrongLe(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn check_ne_counts_the_trailer() {
+        assert_eq!(check_ne(None, 300, 8), Ok(()));
+        assert_eq!(check_ne(Some(110), 102, 8), Ok(()));
+        assert_eq!(check_ne(Some(109), 102, 8), Err(StatusWord::WrongLe(110)));
+        assert_eq!(check_ne(Some(4), 0, 8), Err(StatusWord::WrongLe(8)));
+        assert_eq!(check_ne(Some(270), 270, 8), Err(StatusWord::WrongLe(0)));
+        assert_eq!(check_ne(Some(102), 102, 0), Ok(()));
+    }
+
+    #[test]
+    fn round_trip() {
+        let r = ResponseApdu::new(vec![1, 2], StatusWord::EndOfFileReached);
+        assert_eq!(r.to_bytes(), vec![1, 2, 0x62, 0x82]);
+        assert_eq!(ResponseApdu::parse(&[1, 2, 0x62, 0x82]), Ok(r));
+        assert_eq!(ResponseApdu::parse(&[0x90]), Err(ResponseTooShort(1)));
     }
 }

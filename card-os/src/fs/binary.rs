@@ -9,7 +9,9 @@
 //!
 //! An EF referenced by SFI or FID becomes the current EF when the command succeeds.
 //! Reads: Le absent → 6700; offset > size → 6B00; fewer than Ne bytes because
-//! the end of the EF was reached → the bytes up to the end with 6282.
+//! the end of the EF was reached → the bytes up to the end with 6282. Inside
+//! an SCP03 session at an R-MAC level, Ne counts the 8 bytes of the R-MAC
+//! too (scp03.md §Wrapping): a read gets Ne − 8 bytes.
 //! Updates: empty data → 6700; offset > size → 6B00; data past the end of the
 //! fixed-size EF → 6A84 "not enough memory space in the file", nothing written.
 
@@ -137,7 +139,7 @@ fn make_current(ctx: &mut CommandContext<'_, '_>, at: EfRef) {
 }
 
 pub fn read_binary(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Response, StatusWord> {
-    let ne = match (cmd.data.is_empty(), cmd.ne) {
+    let ne = match (cmd.data.is_empty(), ctx.data_ne(cmd.ne)) {
         (true, Some(ne)) => ne,
         _ => return Err(StatusWord::WrongLength),
     };
@@ -152,7 +154,7 @@ pub fn read_binary(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Resul
 }
 
 pub fn read_binary_odd(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Response, StatusWord> {
-    let ne = cmd.ne.ok_or(StatusWord::WrongLength)?;
+    let ne = ctx.data_ne(cmd.ne).ok_or(StatusWord::WrongLength)?;
     let at = odd_ef(ctx, cmd.p1, cmd.p2)?;
     let offset = match tlv::parse_all(&cmd.data).map_err(|_| StatusWord::IncorrectDataField)?[..] {
         [object] if object.tag == TAG_OFFSET => offset_value(object.value)?,

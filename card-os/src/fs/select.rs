@@ -11,7 +11,6 @@ use alloc::vec::Vec;
 use super::fcp;
 use super::tree::{Df, Node, DF_NAME_MAX_LEN, FID_MF};
 use crate::apdu::CommandApdu;
-use crate::apdu::response::wrong_le;
 use crate::applet::{CommandContext, Response, Selection};
 use crate::status::StatusWord;
 use crate::tlv;
@@ -70,11 +69,8 @@ pub fn select(ctx: &mut CommandContext<'_, '_>, cmd: &CommandApdu) -> Result<Res
     };
     // Refuse before the selection changes, so that a retry with the right Le
     // starts from the same state.
-    if let Some(ne) = cmd.ne
-        && data.len() > ne
-        && !ctx.faults.has(crate::fault::Fault::LongResponseTruncated) // FAULT: card.rs truncates instead
-    {
-        return Err(wrong_le(data.len()));
+    if !ctx.faults.has(crate::fault::Fault::LongResponseTruncated) { // FAULT: card.rs truncates instead
+        ctx.check_ne(cmd.ne, data.len())?;
     }
     *ctx.selection = target;
     Ok(Response::ok(data))

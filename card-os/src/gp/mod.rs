@@ -86,7 +86,9 @@ impl GpState {
 pub enum Route {
     /// `80 50`: INITIALIZE UPDATE.
     InitializeUpdate,
-    /// `84 82` outside an open session: EXTERNAL AUTHENTICATE.
+    /// `84 82`, in any state: EXTERNAL AUTHENTICATE. Inside an open session
+    /// it is not directly after INITIALIZE UPDATE: 6985, and the session
+    /// ends (scp03.md §EXTERNAL AUTHENTICATE).
     ExternalAuthenticate,
     /// Class `84` / `94` otherwise: a command protected by the session.
     Secured,
@@ -95,15 +97,13 @@ pub enum Route {
 }
 
 /// Classify `cmd` (basic channel only: GP classes with channel bits are not GP here).
-pub fn route(cmd: &CommandApdu, state: &GpState) -> Route {
+pub fn route(cmd: &CommandApdu) -> Route {
     if cmd.cla == CLA_GP && cmd.ins == INS_INITIALIZE_UPDATE {
         Route::InitializeUpdate
+    } else if cmd.cla == CLA_GP_SECURED && cmd.ins == INS_EXTERNAL_AUTHENTICATE {
+        Route::ExternalAuthenticate
     } else if class::without_chaining(cmd.cla) == CLA_GP_SECURED {
-        if cmd.cla == CLA_GP_SECURED && cmd.ins == INS_EXTERNAL_AUTHENTICATE && !state.is_open() {
-            Route::ExternalAuthenticate
-        } else {
-            Route::Secured
-        }
+        Route::Secured
     } else {
         Route::Other
     }
@@ -185,6 +185,19 @@ mod tests {
         // A missing C-MAC is still refused (nothing to drop).
         let bare = CommandApdu::parse(&[0x84, 0x46, 0x01, 0x03, 0x00]).unwrap();
         assert_eq!(unwrap_command(&mut card, &bare, faults), Err(StatusWord::SecurityStatusNotSatisfied));
+    }
+
+    #[test]
+    fn external_authenticate_is_routed_as_such_in_every_state() {
+        let ext_auth = CommandApdu::parse(&[0x84, 0x82, 0x01, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+            .unwrap();
+        // Inside an open session too: it is then not directly after INITIALIZE UPDATE (6985).
+        assert_eq!(route(&ext_auth), Route::ExternalAuthenticate);
+        // A chained link (94) and other INS of class 84 are commands of the session.
+        let link = CommandApdu { cla: 0x94, ..ext_auth.clone() };
+        assert_eq!(route(&link), Route::Secured);
+        let generate = CommandApdu::parse(&[0x84, 0x46, 0x01, 0x03, 0x08, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(route(&generate), Route::Secured);
     }
 
     #[test]

@@ -139,12 +139,24 @@ impl CardSession {
         })
     }
 
-    /// The response to the last unwrapped command: `data ‖ R-MAC ‖ SW` on
-    /// R-MAC levels when SW is 9000, 62xx or 63xx; `data ‖ SW` otherwise.
+    /// The bytes the R-MAC adds after the data of a 9000 / 62xx / 63xx
+    /// answer: `MAC_LEN` on the R-MAC levels, 0 on the others. The data and
+    /// these bytes together must fit Ne (scp03.md §Wrapping).
+    pub fn response_mac_len(&self) -> usize {
+        if self.level().response_mac() { channel::MAC_LEN } else { 0 }
+    }
+
+    /// The response to the last unwrapped command (GP Amd D §6.2.5). On the
+    /// R-MAC levels: `data ‖ R-MAC ‖ SW` when SW is 9000, 62xx or 63xx, and
+    /// the SW alone otherwise (an error status word carries no data and no
+    /// R-MAC). On the other levels: `data ‖ SW`. The caller has fitted the
+    /// data to Ne minus `response_mac_len`.
     pub fn wrap_response(&self, data: &[u8], sw: u16) -> Vec<u8> {
         let mut out = Vec::with_capacity(data.len() + channel::MAC_LEN + 2);
-        out.extend_from_slice(data);
-        if self.level().response_mac() && channel::carries_response_mac(sw) {
+        if !self.level().response_mac() {
+            out.extend_from_slice(data);
+        } else if channel::carries_response_mac(sw) {
+            out.extend_from_slice(data);
             out.extend_from_slice(&self.channel.response_mac(data, sw));
         }
         out.extend_from_slice(&sw.to_be_bytes());

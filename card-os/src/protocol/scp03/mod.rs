@@ -25,7 +25,7 @@ pub mod messages;
 mod tests;
 
 pub use card::{check_initialize_update, CardPending, CardSession};
-pub use channel::MAC_LEN;
+pub use channel::{carries_response_mac, MAC_LEN};
 pub use error::Scp03Error;
 pub use host::{check_external_authenticate, HostSession};
 pub use kdf::{counter_mode, derive, DerivationConstant, SessionKeys, CHALLENGE_LEN, CRYPTOGRAM_LEN};

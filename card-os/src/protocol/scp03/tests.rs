@@ -250,6 +250,31 @@ fn round_trip_at_every_level() {
     }
 }
 
+/// GP Amd D §6.2.5: on the R-MAC levels an error status word comes alone,
+/// without the data the command produced and without R-MAC; a warning keeps
+/// both. The levels without R-MAC answer `data ‖ SW` as it is.
+#[test]
+fn an_error_status_word_drops_the_data_on_r_mac_levels() {
+    for (n, level) in SecurityLevel::ALL.into_iter().enumerate() {
+        let (mut host, mut card) = open(level, 0x40 + n as u8);
+        let wrapped = host.wrap_command(&h("00B0810000")).unwrap();
+        card.unwrap_command(&CommandApdu::parse(&wrapped).unwrap()).unwrap();
+        let data = [7u8; 5];
+        let error = card.wrap_response(&data, 0x6A80);
+        let warning = card.wrap_response(&data, 0x6282);
+        if level.response_mac() {
+            assert_eq!(error, [0x6A, 0x80], "{level:?}");
+            assert_eq!(warning.len(), data.len() + 8 + 2, "{level:?}");
+            assert_eq!(card.response_mac_len(), 8);
+        } else {
+            assert_eq!(error, [7, 7, 7, 7, 7, 0x6A, 0x80], "{level:?}");
+            assert_eq!(warning, [7, 7, 7, 7, 7, 0x62, 0x82], "{level:?}");
+            assert_eq!(card.response_mac_len(), 0);
+        }
+        assert_eq!(host.unwrap_response(&warning).unwrap(), (data.to_vec(), 0x6282));
+    }
+}
+
 #[test]
 fn card_refuses_every_tampered_command_byte() {
     for level in SecurityLevel::ALL {
